@@ -1,0 +1,2 @@
+//! Cohorts for radlsig: manifests, synthetic cohorts and importers.
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! radlsig-deep
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! radlsig-evaluate
+#![deny(missing_docs)]

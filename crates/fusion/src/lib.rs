@@ -1,0 +1,2 @@
+//! radlsig-fusion
+#![deny(missing_docs)]

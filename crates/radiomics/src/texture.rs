@@ -1,0 +1,177 @@
+//! What the texture families (GLCM, GLRLM, GLSZM, GLDM, NGTDM) share: the discretised ROI,
+//! the texture settings and the neighbour offsets ("angles").
+
+use ndarray::Array3;
+
+/// The ROI as the texture families see it: cropped to the mask's bounding box (plus padding),
+/// grey levels discretised to 1-based bin indices inside the mask.
+///
+/// Arrays are indexed `[z, y, x]`; `levels` is 0 outside the mask and never read there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscretisedImage {
+    /// Bin index (1 = lowest bin) inside the mask, 0 outside.
+    pub levels: Array3<u32>,
+    /// The region of interest.
+    pub mask: Array3<bool>,
+    /// Voxel spacing in mm along z, y, x (used by distance weighting).
+    pub spacing_zyx: [f64; 3],
+}
+
+impl DiscretisedImage {
+    /// The distinct grey levels (bin indices) present in the ROI, ascending.
+    pub fn gray_levels(&self) -> Vec<u32> {
+        let mut present: Vec<u32> =
+            self.levels.iter().zip(self.mask.iter()).filter(|(_, m)| **m).map(|(l, _)| *l).collect();
+        present.sort_unstable();
+        present.dedup();
+        present
+    }
+
+    /// The highest bin index in the ROI (`N_g` in PyRadiomics), 0 for an empty ROI.
+    pub fn max_level(&self) -> u32 {
+        self.levels.iter().zip(self.mask.iter()).filter(|(_, m)| **m).map(|(l, _)| *l).max().unwrap_or(0)
+    }
+
+    /// Number of voxels in the ROI (`N_p`).
+    pub fn voxel_count(&self) -> usize {
+        self.mask.iter().filter(|&&m| m).count()
+    }
+}
+
+/// How the matrices of different angles are weighted and merged (`weightingNorm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WeightingNorm {
+    /// No weighting: features are computed per angle and averaged (PyRadiomics' default, None).
+    #[default]
+    None,
+    /// Weight `exp(−‖d‖²)` with the Manhattan norm of the offset in mm; matrices summed.
+    Manhattan,
+    /// Weight `exp(−‖d‖²)` with the Euclidean norm of the offset in mm; matrices summed.
+    Euclidean,
+    /// Weight `exp(−‖d‖²)` with the Chebyshev norm of the offset in mm; matrices summed.
+    Infinity,
+    /// Weight 1; matrices of all angles summed into one (`no_weighting`).
+    NoWeighting,
+}
+
+impl WeightingNorm {
+    /// The weight PyRadiomics gives an angle (offset in voxels, `[z, y, x]`) under this norm,
+    /// or `None` when matrices are not merged.
+    pub fn weight(self, angle: [i32; 3], spacing_zyx: [f64; 3]) -> Option<f64> {
+        let d = [
+            (angle[0].abs() as f64) * spacing_zyx[0],
+            (angle[1].abs() as f64) * spacing_zyx[1],
+            (angle[2].abs() as f64) * spacing_zyx[2],
+        ];
+        match self {
+            WeightingNorm::None => None,
+            WeightingNorm::Infinity => Some((-d[0].max(d[1]).max(d[2]).powi(2)).exp()),
+            WeightingNorm::Euclidean => Some((-(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])).exp()),
+            WeightingNorm::Manhattan => Some((-(d[0] + d[1] + d[2]).powi(2)).exp()),
+            WeightingNorm::NoWeighting => Some(1.0),
+        }
+    }
+}
+
+/// Settings shared by the texture families, with PyRadiomics' names and defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextureSettings {
+    /// `distances`: Chebyshev distances of the neighbours (default `[1]`).
+    pub distances: Vec<u32>,
+    /// `symmetricalGLCM` (default true).
+    pub symmetrical_glcm: bool,
+    /// `weightingNorm` (default none).
+    pub weighting_norm: WeightingNorm,
+    /// `gldm_a`: the coarseness parameter α of GLDM dependence (default 0).
+    pub gldm_a: f64,
+    /// `force2D` with `force2Ddimension`: the array axis (0 = z, 1 = y, 2 = x) along which no
+    /// neighbour is taken, or `None` for 3D (default).
+    pub force_2d_dimension: Option<usize>,
+}
+
+impl Default for TextureSettings {
+    fn default() -> Self {
+        TextureSettings {
+            distances: vec![1],
+            symmetrical_glcm: true,
+            weighting_norm: WeightingNorm::None,
+            gldm_a: 0.0,
+            force_2d_dimension: None,
+        }
+    }
+}
+
+/// The neighbour offsets (`[z, y, x]`, in voxels) PyRadiomics uses for an ROI box of
+/// `size_zyx` — its C `build_angles`, in the same order.
+///
+/// Offsets are enumerated with every component running from `+max(distances)` down to
+/// `−max(distances)` (x fastest); an offset is kept when it is not zero, fits inside the box
+/// (`|offset| < size` per axis), has no component along the excluded `force_2d` axis, and its
+/// Chebyshev norm is one of `distances`. With `bidirectional == false` only the first half is
+/// returned (for each kept offset its mirror image is dropped): 13 offsets in 3D and 4 in 2D for
+/// distance 1, starting `(1, 1, 1), (1, 1, 0), (1, 1, −1), …` as in PyRadiomics' matrices.
+pub fn angles(size_zyx: [usize; 3], distances: &[u32], bidirectional: bool, force_2d: Option<usize>) -> Vec<[i32; 3]> {
+    let max_d = distances.iter().copied().max().unwrap_or(0) as i32;
+    if max_d < 1 || distances.iter().any(|&d| d < 1) {
+        return Vec::new();
+    }
+    let n_offsets = 2 * max_d + 1;
+    let mut all = Vec::new();
+    for code in 0..n_offsets.pow(3) {
+        let offset = [
+            max_d - (code / (n_offsets * n_offsets)) % n_offsets,
+            max_d - (code / n_offsets) % n_offsets,
+            max_d - code % n_offsets,
+        ];
+        let valid = (0..3).all(|a| {
+            let size = size_zyx[a] as i32;
+            !(force_2d == Some(a) && offset[a] != 0) && offset[a] < size && offset[a] > -size
+        });
+        let dist = offset.iter().map(|o| o.abs()).max().unwrap_or(0);
+        if valid && dist >= 1 && distances.contains(&(dist as u32)) {
+            all.push(offset);
+        }
+    }
+    if !bidirectional {
+        // The enumeration is point-symmetric: the second half mirrors the first.
+        all.truncate(all.len() / 2);
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thirteen_angles_in_pyradiomics_order() {
+        // The 13 angles listed in ../shared/pyradiomics-data/SOURCE.md for the baseline matrices.
+        let expected = [
+            [1, 1, 1], [1, 1, 0], [1, 1, -1], [1, 0, 1], [1, 0, 0], [1, 0, -1], [1, -1, 1],
+            [1, -1, 0], [1, -1, -1], [0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1],
+        ];
+        assert_eq!(angles([5, 5, 5], &[1], false, None), expected.to_vec());
+        assert_eq!(angles([5, 5, 5], &[1], true, None).len(), 26);
+    }
+
+    #[test]
+    fn force_2d_and_thin_boxes_drop_angles() {
+        // In-plane (no z step): (0,1,1), (0,1,0), (0,1,-1), (0,0,1).
+        assert_eq!(angles([5, 5, 5], &[1], false, Some(0)), vec![[0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1]]);
+        // A single-slice box cannot step in z either.
+        assert_eq!(angles([1, 5, 5], &[1], false, None).len(), 4);
+        // Distance 2 alone: (2d+1)^3 - (2d-1)^3 = 98 offsets, half of them.
+        assert_eq!(angles([9, 9, 9], &[2], false, None).len(), 49);
+        assert_eq!(angles([9, 9, 9], &[1, 2], false, None).len(), 62);
+    }
+
+    #[test]
+    fn weights_follow_the_norms() {
+        let sp = [2.0, 0.5, 0.5];
+        assert_eq!(WeightingNorm::None.weight([1, 1, 0], sp), None);
+        assert_eq!(WeightingNorm::NoWeighting.weight([1, 1, 0], sp), Some(1.0));
+        assert_eq!(WeightingNorm::Infinity.weight([1, 1, 0], sp), Some((-4.0f64).exp()));
+        assert_eq!(WeightingNorm::Euclidean.weight([1, 1, 0], sp), Some((-4.25f64).exp()));
+        assert_eq!(WeightingNorm::Manhattan.weight([1, 1, 0], sp), Some((-6.25f64).exp()));
+    }
+}
