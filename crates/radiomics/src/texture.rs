@@ -2,6 +2,9 @@
 //! the texture settings and the neighbour offsets ("angles").
 
 use ndarray::Array3;
+use radlsig_volume::{Binning, Mask, Volume, discretise};
+
+use crate::{Error, Result};
 
 /// The ROI as the texture families see it: cropped to the mask's bounding box (plus padding),
 /// grey levels discretised to 1-based bin indices inside the mask.
@@ -18,6 +21,33 @@ pub struct DiscretisedImage {
 }
 
 impl DiscretisedImage {
+    /// Crops `image` and `mask` to the mask's bounding box grown by `pad_distance` voxels
+    /// (clipped to the image) and discretises the ROI's grey levels — PyRadiomics'
+    /// `cropToTumorMask` followed by `binImage`. The box size matters: PyRadiomics drops the
+    /// angles that do not fit in it (see [`angles`]).
+    ///
+    /// Fails when the mask is empty or not on the image's array shape.
+    pub fn new(image: &Volume, mask: &Mask, binning: Binning, pad_distance: usize) -> Result<Self> {
+        let bbox = mask
+            .bounding_box()
+            .ok_or_else(|| Error::Roi("the mask selects no voxel".into()))?
+            .padded(pad_distance, image.geometry().shape_zyx());
+        let image = image.crop(&bbox)?;
+        let mask = mask.crop(&bbox)?;
+        let values = mask.values(&image)?;
+        let (bins, _edges) = discretise(&values, binning)?;
+        let mut levels = Array3::<u32>::zeros(mask.data().raw_dim());
+        let inside = levels.iter_mut().zip(mask.data().iter()).filter(|(_, m)| **m);
+        for ((level, _), bin) in inside.zip(bins) {
+            *level = bin;
+        }
+        Ok(DiscretisedImage {
+            levels,
+            mask: mask.data().clone(),
+            spacing_zyx: image.geometry().spacing_zyx(),
+        })
+    }
+
     /// The distinct grey levels (bin indices) present in the ROI, ascending.
     pub fn gray_levels(&self) -> Vec<u32> {
         let mut present: Vec<u32> =
@@ -142,6 +172,30 @@ pub fn angles(size_zyx: [usize; 3], distances: &[u32], bidirectional: bool, forc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discretised_roi_by_hand() {
+        use radlsig_volume::{Geometry, PixelType};
+        // 1×3×4 image, ROI = the middle row; bin width 10 from min 12: edges 10, 20, …
+        let data = ndarray::Array3::from_shape_vec((1, 3, 4), (0..12).map(|v| 10.0 + 3.0 * v as f64).collect()).unwrap();
+        let g = Geometry::new([4, 3, 1], [0.5, 0.5, 2.0]);
+        let img = Volume::new(data, g, PixelType::Int16).unwrap();
+        let mut m = ndarray::Array3::from_elem((1, 3, 4), false);
+        for x in 0..4 {
+            m[[0, 1, x]] = true;
+        }
+        let mask = Mask::new(m, g).unwrap();
+        // ROI values 22, 25, 28, 31 → ⌊v/10⌋ − ⌊22/10⌋ + 1 = 1, 1, 1, 2.
+        let d = DiscretisedImage::new(&img, &mask, Binning::Width(10.0), 0).unwrap();
+        assert_eq!(d.levels.shape(), &[1, 1, 4]);
+        assert_eq!(d.levels.iter().copied().collect::<Vec<_>>(), vec![1, 1, 1, 2]);
+        assert_eq!(d.gray_levels(), vec![1, 2]);
+        assert_eq!(d.spacing_zyx, [2.0, 0.5, 0.5]);
+        // Padding 5 is clipped to the image: the whole 1×3×4 array.
+        let p = DiscretisedImage::new(&img, &mask, Binning::Width(10.0), 5).unwrap();
+        assert_eq!(p.levels.shape(), &[1, 3, 4]);
+        assert_eq!(p.voxel_count(), 4);
+    }
 
     #[test]
     fn thirteen_angles_in_pyradiomics_order() {
