@@ -15,6 +15,13 @@
 //! Preprocessing follows PyRadiomics: [`discretise`] (fixed bin width or count),
 //! [`normalize`], [`resegment`].
 //!
+//! Resampling reproduces SimpleITK's `ResampleImageFilter` bit for bit: [`resample`] puts a
+//! volume on any [`Geometry`] with an [`Interpolator`] (nearest neighbour, linear, cubic
+//! B-spline) and casts back to its pixel type as ITK does; [`resample_image_and_mask`] is
+//! PyRadiomics' `resampleImage` (new spacing, grid around the ROI grown by `padDistance`);
+//! [`correct_mask`] is its `correctMask` (mask onto the image grid after checking the ROI lies
+//! inside the image); [`resampled_grid`] gives the whole-extent grid for a new spacing.
+//!
 //! ```
 //! use radlsig_volume::{Binning, discretise};
 //! let (bins, edges) = discretise(&[54.0, 100.0, 166.0], Binning::Width(25.0)).unwrap();
@@ -30,6 +37,7 @@ mod intensity;
 mod io;
 mod nifti_io;
 mod nrrd;
+mod resample;
 mod volume;
 
 pub use discretise::{Binning, bin_edges, digitize, discretise, python_mod};
@@ -39,4 +47,7 @@ pub use intensity::{ResegmentMode, normalize, resegment};
 pub use io::{Format, read_image_and_mask, read_volume, write_atomically, write_volume};
 pub use nifti_io::{read_nifti, write_nifti};
 pub use nrrd::{NrrdEncoding, nrrd_bytes, read_nrrd};
+pub use resample::{
+    Interpolator, correct_mask, resample, resample_image_and_mask, resampled_grid,
+};
 pub use volume::{BoundingBox, Mask, PixelType, Volume, check_geometry};

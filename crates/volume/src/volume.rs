@@ -57,7 +57,8 @@ impl PixelType {
             PixelType::Float32 => value as f32 as f64,
             _ => {
                 let (lo, hi) = self.range();
-                value.clamp(lo, hi).trunc()
+                // `+ 0.0` turns the −0.0 that truncating (−1, 0) gives into the integer 0.
+                value.clamp(lo, hi).trunc() + 0.0
             }
         }
     }
@@ -234,12 +235,25 @@ impl Mask {
         let mut lower = [usize::MAX; 3];
         let mut upper = [0usize; 3];
         let mut any = false;
-        for ((z, y, x), &inside) in self.data.indexed_iter() {
-            if inside {
+        // Row by row: whole empty rows (the common case in a large image) are skipped with one
+        // vectorisable `contains`, and only rows holding the ROI are searched for their ends.
+        for (z, plane) in self.data.outer_iter().enumerate() {
+            for (y, row) in plane.outer_iter().enumerate() {
+                let (first, last) = match row.as_slice() {
+                    Some(r) if !any_true(r) => continue,
+                    Some(r) => match r.iter().position(|&b| b) {
+                        Some(f) => (f, r.iter().rposition(|&b| b).unwrap_or(f)),
+                        None => continue,
+                    },
+                    None => match row.iter().position(|&b| b) {
+                        Some(f) => (f, row.len() - 1 - row.iter().rev().position(|&b| b).unwrap_or(0)),
+                        None => continue,
+                    },
+                };
                 any = true;
-                for (axis, v) in [z, y, x].into_iter().enumerate() {
-                    lower[axis] = lower[axis].min(v);
-                    upper[axis] = upper[axis].max(v);
+                for (axis, (lo, hi)) in [(z, z), (y, y), (first, last)].into_iter().enumerate() {
+                    lower[axis] = lower[axis].min(lo);
+                    upper[axis] = upper[axis].max(hi);
                 }
             }
         }
@@ -277,6 +291,12 @@ impl Mask {
     pub fn with_data(&self, data: Array3<bool>) -> Result<Mask> {
         Mask::new(data, self.geometry)
     }
+}
+
+/// Whether any element is true; a branch-free fold per 64-element chunk so the compiler can
+/// vectorise the scan of mostly empty rows.
+fn any_true(values: &[bool]) -> bool {
+    values.chunks(64).any(|c| c.iter().fold(false, |acc, &b| acc | b))
 }
 
 /// An inclusive box of array indices, `[z, y, x]`.
@@ -367,6 +387,11 @@ mod tests {
         assert_eq!(m.count(), 2);
         let bb = m.bounding_box().unwrap();
         assert_eq!(bb, BoundingBox { lower: [1, 2, 3], upper: [2, 3, 4] });
+        // A strided (non-contiguous) view gives the same box.
+        let flipped = Mask::new(m.data().slice(ndarray::s![.., .., ..;-1]).to_owned(), *m.geometry()).unwrap();
+        assert_eq!(flipped.bounding_box().unwrap(), BoundingBox { lower: [1, 2, 1], upper: [2, 3, 2] });
+        let empty = Mask::new(Array3::from_elem((2, 2, 2), false), Geometry::new([2, 2, 2], [1.0; 3])).unwrap();
+        assert_eq!(empty.bounding_box(), None);
         assert_eq!(bb.shape(), [2, 2, 2]);
         let p = bb.padded(5, [4, 5, 6]);
         assert_eq!(p, BoundingBox { lower: [0, 0, 0], upper: [3, 4, 5] });
@@ -393,6 +418,7 @@ mod tests {
     #[test]
     fn cast_clamps_then_truncates() {
         assert_eq!(PixelType::Int16.cast(-2.7), -2.0);
+        assert!(PixelType::Int16.cast(-0.4).is_sign_positive());
         assert_eq!(PixelType::Int16.cast(40000.0), 32767.0);
         assert_eq!(PixelType::UInt8.cast(-3.0), 0.0);
         assert_eq!(PixelType::Float64.cast(0.1), 0.1);
