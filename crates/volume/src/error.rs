@@ -9,8 +9,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The file could not be opened or read.
-    #[error("{path}: {source}")]
+    /// The file could not be opened, read or written; the operating-system error is the source.
+    #[error("cannot access {path}")]
     Io {
         /// The file being read or written.
         path: PathBuf,

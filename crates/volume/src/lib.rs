@@ -37,6 +37,7 @@ mod intensity;
 mod io;
 mod nifti_io;
 mod nrrd;
+mod region;
 mod resample;
 mod volume;
 
@@ -50,4 +51,5 @@ pub use nrrd::{NrrdEncoding, nrrd_bytes, read_nrrd};
 pub use resample::{
     Interpolator, correct_mask, resample, resample_image_and_mask, resampled_grid,
 };
+pub use region::{read_header, read_label_mask, read_volume_region};
 pub use volume::{BoundingBox, Mask, PixelType, Volume, check_geometry};

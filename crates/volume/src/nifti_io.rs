@@ -52,6 +52,44 @@ pub fn read_nifti(path: &Path) -> Result<Volume> {
     Volume::new(zyx, geometry, pixel_type)
 }
 
+/// Where the voxels of a single-file NIfTI-1 image lie, for streaming reads
+/// ([`crate::region`]); `None` when the file needs the whole-file reader (NIfTI-2, a header/image
+/// pair, intensity scaling, more than three non-trivial dimensions).
+pub(crate) fn data_source(path: &Path) -> Result<Option<crate::region::DataSource>> {
+    use std::io::Read;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let compressed = bytes.starts_with(&[0x1f, 0x8b]);
+    let mut head = [0u8; 348];
+    let read = if compressed {
+        flate2::read::MultiGzDecoder::new(&bytes[..]).read_exact(&mut head)
+    } else {
+        (&bytes[..]).read_exact(&mut head)
+    };
+    if read.is_err() {
+        return Err(corrupt(path, "file is shorter than a NIfTI-1 header"));
+    }
+    let header = match NiftiHeader::from_reader(&head[..]) {
+        Ok(h) => h,
+        Err(_) => return Ok(None),
+    };
+    let scaled = header.scl_slope != 0.0 && (header.scl_slope != 1.0 || header.scl_inter != 0.0);
+    let single_file = &header.magic == b"n+1\0";
+    let ndim = header.dim[0] as usize;
+    let extra_dims = header.dim.iter().skip(4).take(ndim.saturating_sub(3)).any(|&d| d > 1);
+    if scaled || !single_file || !(1..=7).contains(&ndim) || extra_dims || header.vox_offset < 348.0 {
+        return Ok(None);
+    }
+    Ok(Some(crate::region::DataSource {
+        geometry: geometry_from_header(path, &header)?,
+        pixel_type: pixel_type(path, &header)?,
+        big_endian: header.endianness == nifti::Endianness::Big,
+        compressed,
+        bytes,
+        payload_start: 0,
+        data_offset: header.vox_offset as usize,
+    }))
+}
+
 fn pixel_type(path: &Path, header: &NiftiHeader) -> Result<PixelType> {
     let t = header.data_type().map_err(|e| corrupt(path, e.to_string()))?;
     let scaled = header.scl_slope != 0.0 && (header.scl_slope != 1.0 || header.scl_inter != 0.0);

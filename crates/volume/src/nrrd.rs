@@ -38,27 +38,34 @@ pub fn read_nrrd(path: &Path) -> Result<Volume> {
     let (header, data_start) = split_header(path, &bytes)?;
     let header = Header::parse(path, header)?;
 
-    let payload: Vec<u8> = match &header.data_file {
-        None => bytes[data_start..].to_vec(),
+    let detached;
+    let payload: &[u8] = match &header.data_file {
+        None => &bytes[data_start..],
         Some(file) => {
             let dir = path.parent().unwrap_or_else(|| Path::new("."));
             let data_path = dir.join(file);
-            fs::read(&data_path).map_err(io_err(&data_path))?
+            detached = fs::read(&data_path).map_err(io_err(&data_path))?;
+            &detached
         }
     };
     let n = header.sizes.iter().product::<usize>();
     let width = header.pixel_type_width();
-    let decoded: Vec<u8> = match header.encoding.as_str() {
-        "raw" => skip_bytes(path, payload, header.byte_skip, n * width)?,
+    let expected = n * width;
+    let values = match header.encoding.as_str() {
+        "raw" => {
+            let raw = skip_bytes(path, payload, header.byte_skip, expected)?;
+            decode_values(raw, header.pixel_type, header.big_endian)
+        }
         "gzip" | "gz" => {
-            let mut out = Vec::with_capacity(n * width);
-            MultiGzDecoder::new(&payload[..])
+            let mut out = Vec::with_capacity(expected + 1);
+            MultiGzDecoder::new(payload)
                 .read_to_end(&mut out)
                 .map_err(|e| corrupt(path, format!("gzip data cannot be decoded: {e}")))?;
-            skip_bytes(path, out, header.byte_skip, n * width)?
+            let raw = skip_bytes(path, &out, header.byte_skip, expected)?;
+            decode_values(raw, header.pixel_type, header.big_endian)
         }
         "ascii" | "text" | "txt" => {
-            let text = std::str::from_utf8(&payload)
+            let text = std::str::from_utf8(payload)
                 .map_err(|_| corrupt(path, "ASCII data is not valid text"))?;
             let values: std::result::Result<Vec<f64>, _> =
                 text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()).map(str::parse).collect();
@@ -66,21 +73,20 @@ pub fn read_nrrd(path: &Path) -> Result<Volume> {
             if values.len() != n {
                 return Err(corrupt(path, format!("ASCII data holds {} values, expected {n}", values.len())));
             }
-            return header.into_volume(path, values);
+            values
         }
         other => return Err(corrupt(path, format!("unsupported encoding {other:?}"))),
     };
-    let values = decode_values(&decoded[..n * width], header.pixel_type, header.big_endian);
     header.into_volume(path, values)
 }
 
-fn skip_bytes(path: &Path, data: Vec<u8>, skip: i64, expected: usize) -> Result<Vec<u8>> {
+fn skip_bytes<'a>(path: &Path, data: &'a [u8], skip: i64, expected: usize) -> Result<&'a [u8]> {
     let start = if skip == -1 {
         data.len().checked_sub(expected).ok_or_else(|| {
             corrupt(path, format!("data holds {} bytes, expected {expected}", data.len()))
         })?
     } else {
-        skip as usize
+        usize::try_from(skip).map_err(|_| corrupt(path, format!("byte skip {skip} is not allowed")))?
     };
     if data.len() < start + expected {
         return Err(corrupt(
@@ -88,7 +94,7 @@ fn skip_bytes(path: &Path, data: Vec<u8>, skip: i64, expected: usize) -> Result<
             format!("data holds {} bytes, expected {expected} (file truncated?)", data.len().saturating_sub(start)),
         ));
     }
-    Ok(data[start..start + expected].to_vec())
+    Ok(&data[start..start + expected])
 }
 
 /// Splits the file into the header text and the offset where attached data begins.
@@ -96,15 +102,18 @@ fn split_header<'a>(path: &Path, bytes: &'a [u8]) -> Result<(&'a str, usize)> {
     if !bytes.starts_with(b"NRRD000") {
         return Err(corrupt(path, "missing NRRD magic line"));
     }
-    // The header ends at the first empty line ("\n\n" or "\r\n\r\n") or at the end of a
-    // detached header file.
-    let end = bytes.windows(2).position(|w| w == b"\n\n").map(|p| (p, p + 2));
-    let end_crlf = bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|p| (p, p + 4));
-    let (header_end, data_start) = match (end, end_crlf) {
-        (Some(a), Some(b)) => if a.0 < b.0 { a } else { b },
-        (Some(a), None) => a,
-        (None, Some(b)) => b,
-        (None, None) => (bytes.len(), bytes.len()),
+    // The header ends at the first empty line ("\n\n", or "\r\n\r\n" in a CRLF file), or at the
+    // end of a detached header file. Only the bytes before the first "\n\n" can hold a CRLF
+    // blank line, so the data is never scanned twice.
+    let (header_end, data_start) = match bytes.windows(2).position(|w| w == b"\n\n") {
+        Some(p) => match bytes[..p + 2].windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(q) => (q, q + 4),
+            None => (p, p + 2),
+        },
+        None => match bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(q) => (q, q + 4),
+            None => (bytes.len(), bytes.len()),
+        },
     };
     let header = std::str::from_utf8(&bytes[..header_end])
         .map_err(|_| corrupt(path, "header is not valid text"))?;
@@ -227,6 +236,14 @@ impl Header {
     }
 
     fn into_volume(self, path: &Path, values: Vec<f64>) -> Result<Volume> {
+        let geometry = self.geometry(path)?;
+        let data = Array3::from_shape_vec(geometry.shape_zyx(), values)
+            .map_err(|e| corrupt(path, format!("data does not fit sizes {:?}: {e}", self.sizes)))?;
+        Volume::new(data, geometry, self.pixel_type)
+    }
+
+    /// The LPS grid the header describes.
+    fn geometry(&self, path: &Path) -> Result<Geometry> {
         // Keep the spatial axes (those with a direction, or all when none has); extra axes must
         // have size 1 (a vector axis of length 1, a 2D slice stored as 3D, …).
         let spatial: Vec<usize> = if self.directions.iter().any(Option::is_some) {
@@ -269,11 +286,42 @@ impl Header {
         let origin = self.origin.map_or([0.0; 3], |o| {
             [o[0] * self.space_sign[0], o[1] * self.space_sign[1], o[2] * self.space_sign[2]]
         });
-        let geometry = Geometry { size, spacing, origin, direction };
-        let data = Array3::from_shape_vec(geometry.shape_zyx(), values)
-            .map_err(|e| corrupt(path, format!("data does not fit sizes {:?}: {e}", self.sizes)))?;
-        Volume::new(data, geometry, self.pixel_type)
+        Ok(Geometry { size, spacing, origin, direction })
     }
+}
+
+/// Where the voxels of a NRRD file lie, for streaming reads ([`crate::region`]); `None` when the
+/// file's layout needs the whole-file reader (ASCII data, a byte skip counted from the end).
+pub(crate) fn data_source(path: &Path) -> Result<Option<crate::region::DataSource>> {
+    let bytes = fs::read(path).map_err(io_err(path))?;
+    let (header, data_start) = split_header(path, &bytes)?;
+    let header = Header::parse(path, header)?;
+    let geometry = header.geometry(path)?;
+    let compressed = match header.encoding.as_str() {
+        "raw" => false,
+        "gzip" | "gz" => true,
+        _ => return Ok(None),
+    };
+    if header.byte_skip < 0 {
+        return Ok(None);
+    }
+    let (bytes, payload_start) = match &header.data_file {
+        None => (bytes, data_start),
+        Some(file) => {
+            let dir = path.parent().unwrap_or_else(|| Path::new("."));
+            let data_path = dir.join(file);
+            (fs::read(&data_path).map_err(io_err(&data_path))?, 0)
+        }
+    };
+    Ok(Some(crate::region::DataSource {
+        geometry,
+        pixel_type: header.pixel_type,
+        big_endian: header.big_endian,
+        compressed,
+        bytes,
+        payload_start,
+        data_offset: header.byte_skip as usize,
+    }))
 }
 
 fn parse_num<T: std::str::FromStr>(path: &Path, field: &str, v: &str) -> Result<T> {
@@ -325,16 +373,25 @@ pub(crate) fn pixel_width(t: PixelType) -> usize {
     }
 }
 
-fn decode_values(bytes: &[u8], t: PixelType, big: bool) -> Vec<f64> {
+pub(crate) fn decode_values(bytes: &[u8], t: PixelType, big: bool) -> Vec<f64> {
+    // One tight loop per type into a pre-sized buffer: the compiler vectorises the byte-order
+    // conversion and the widening to f64.
+    fn convert<const N: usize>(bytes: &[u8], f: impl Fn([u8; N]) -> f64) -> Vec<f64> {
+        let mut out = Vec::with_capacity(bytes.len() / N);
+        out.extend(bytes.chunks_exact(N).map(|c| {
+            let mut a = [0u8; N];
+            a.copy_from_slice(c);
+            f(a)
+        }));
+        out
+    }
     macro_rules! conv {
         ($ty:ty, $n:expr) => {
-            bytes
-                .chunks_exact($n)
-                .map(|c| {
-                    let arr: [u8; $n] = c.try_into().expect("chunks_exact yields chunks of the asked width");
-                    (if big { <$ty>::from_be_bytes(arr) } else { <$ty>::from_le_bytes(arr) }) as f64
-                })
-                .collect()
+            if big {
+                convert::<$n>(bytes, |a| <$ty>::from_be_bytes(a) as f64)
+            } else {
+                convert::<$n>(bytes, |a| <$ty>::from_le_bytes(a) as f64)
+            }
         };
     }
     match t {
