@@ -13,6 +13,14 @@ pub enum Error {
     /// The ROI cannot give the requested features (too few voxels or dimensions, …).
     #[error("{0}")]
     Roi(String),
+    /// An error while processing a named input; `what` names the file (or files) concerned.
+    #[error("{what}: {inner}")]
+    Input {
+        /// The file or files the error concerns.
+        what: String,
+        /// The underlying error.
+        inner: Box<Error>,
+    },
 }
 
 /// The result type of `radlsig-radiomics`.

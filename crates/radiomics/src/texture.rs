@@ -169,6 +169,89 @@ pub fn angles(size_zyx: [usize; 3], distances: &[u32], bidirectional: bool, forc
     all
 }
 
+/// The ROI re-indexed for the matrix builders: a flat array over the cropped box grown by
+/// `border` voxels on every side, holding for each voxel the 0-based position of its grey level
+/// in `gray_levels` (the levels present in the ROI), or [`CompactGrid::OUTSIDE`] outside the ROI
+/// and in the border. A builder can then step up to `border` voxels from any ROI voxel in any
+/// direction without bounds checks: a step that leaves the box lands on `OUTSIDE`, which is how
+/// PyRadiomics treats neighbours outside its box.
+pub(crate) struct CompactGrid {
+    /// Grey-level position per voxel of the grown box, C order (`[z, y, x]`, x fastest).
+    pub(crate) index: Vec<u32>,
+    /// Flat strides of the grown box.
+    pub(crate) strides: [usize; 3],
+    /// Shape `[z, y, x]` of the box without the border.
+    pub(crate) shape: [usize; 3],
+    /// Border width in voxels.
+    pub(crate) border: usize,
+    /// Flat index (into `index`) of every ROI voxel, ascending (C order).
+    pub(crate) roi: Vec<usize>,
+    /// The grey levels (bin indices) present in the ROI, ascending.
+    pub(crate) gray_levels: Vec<u32>,
+}
+
+impl CompactGrid {
+    /// Marks voxels outside the ROI.
+    pub(crate) const OUTSIDE: u32 = u32::MAX;
+
+    /// Builds the grid of `image` with a border of `border` voxels.
+    pub(crate) fn new(image: &DiscretisedImage, border: usize) -> CompactGrid {
+        let levels = image.levels.as_standard_layout();
+        let mask = image.mask.as_standard_layout();
+        let levels = levels.as_slice().expect("a standard-layout array is contiguous");
+        let mask = mask.as_slice().expect("a standard-layout array is contiguous");
+        let sh = image.levels.shape();
+        let shape = [sh[0], sh[1], sh[2]];
+        let grown = [shape[0] + 2 * border, shape[1] + 2 * border, shape[2] + 2 * border];
+        let strides = [grown[1] * grown[2], grown[2], 1];
+        // ROI voxels (grown-box flat index, level) in C order, and which levels occur (a
+        // presence table avoids sorting the ROI).
+        let mut roi = Vec::new();
+        let mut roi_levels = Vec::new();
+        let mut present: Vec<bool> = Vec::new();
+        let row = shape[2].max(1);
+        let rows = levels.chunks_exact(row).zip(mask.chunks_exact(row));
+        for (r, (levels, mask)) in rows.enumerate() {
+            let (z, y) = (r / shape[1], r % shape[1]);
+            let start = (z + border) * strides[0] + (y + border) * strides[1] + border;
+            for (x, (&level, _)) in levels.iter().zip(mask).enumerate().filter(|(_, (_, m))| **m) {
+                roi.push(start + x);
+                roi_levels.push(level);
+                let level = level as usize;
+                if level >= present.len() {
+                    present.resize(level + 1, false);
+                }
+                present[level] = true;
+            }
+        }
+        let mut position = vec![CompactGrid::OUTSIDE; present.len()];
+        let mut gray_levels = Vec::new();
+        for (level, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+            position[level] = gray_levels.len() as u32;
+            gray_levels.push(level as u32);
+        }
+        let mut index = vec![CompactGrid::OUTSIDE; grown[0] * grown[1] * grown[2]];
+        for (&flat, &level) in roi.iter().zip(&roi_levels) {
+            index[flat] = position[level as usize];
+        }
+        CompactGrid { index, strides, shape, border, roi, gray_levels }
+    }
+
+    /// The flat step of an offset `[z, y, x]` (|component| ≤ `border`).
+    pub(crate) fn offset(&self, angle: [i32; 3]) -> isize {
+        angle[0] as isize * self.strides[0] as isize
+            + angle[1] as isize * self.strides[1] as isize
+            + angle[2] as isize
+    }
+
+    /// The `[z, y, x]` position in the box (without border) of a flat index.
+    pub(crate) fn coordinates(&self, flat: usize) -> [usize; 3] {
+        let b = self.border;
+        let (s0, s1) = (self.strides[0], self.strides[1]);
+        [flat / s0 - b, (flat % s0) / s1 - b, flat % s1 - b]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
