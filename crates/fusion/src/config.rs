@@ -1,0 +1,685 @@
+//! Typed, validated configuration of the pipelines and signatures.
+//!
+//! Every struct rejects unknown keys (`deny_unknown_fields`), so a misspelt setting fails at
+//! parse time with its name. [`FusionConfig::check`] then verifies every range and every
+//! cross-reference at once and lists all problems, each with its full key
+//! (`fusion.rasig.steps[2].p: …`). Nothing is fitted before it passes; the fitting functions
+//! call it themselves.
+//!
+//! A TOML example (the runner nests it under `[fusion]`):
+//!
+//! ```toml
+//! seed = 20240601
+//! [rasig]
+//! steps = [
+//!   { kind = "standardize" },
+//!   { kind = "combat", covariates = ["age"] },
+//!   { kind = "near_zero_variance", threshold = 1e-8 },
+//!   { kind = "mann_whitney", p = 0.05 },
+//!   { kind = "correlation", max_abs_r = 0.9 },
+//!   { kind = "mrmr", k = 20 },
+//!   { kind = "lasso", folds = 10, rule = "1se" },
+//! ]
+//! model = { kind = "logistic" }
+//! [dlsig]
+//! source = "probability"
+//! feature = "dl_prob"
+//! [radlsig_late]
+//! folds = 5
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::combat::CombatConfig;
+use crate::error::{Error, Result};
+use crate::lasso::{LambdaRule, LassoSettings};
+use crate::selection::CorrelationMethod;
+
+/// One step of a pipeline, tagged by `kind`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepConfig {
+    /// Z-score with training mean and population SD ([`crate::Standardizer`]).
+    Standardize {},
+    /// ComBat harmonisation across centres ([`crate::fit_combat`]).
+    Combat(CombatConfig),
+    /// Drop features whose training variance is at most `threshold`.
+    NearZeroVariance {
+        /// Variance threshold (default 0: constant features only).
+        #[serde(default)]
+        threshold: f64,
+    },
+    /// Keep features whose Mann–Whitney p-value is below `p`.
+    MannWhitney {
+        /// Significance level (default 0.05).
+        #[serde(default = "default_p")]
+        p: f64,
+    },
+    /// Of two features with `|r| > max_abs_r`, keep the more relevant.
+    Correlation {
+        /// Correlation cut (default 0.9).
+        #[serde(default = "default_max_abs_r")]
+        max_abs_r: f64,
+        /// `"pearson"` (default) or `"spearman"`.
+        #[serde(default)]
+        method: CorrelationMethod,
+    },
+    /// mRMR (MID) top-`k`.
+    Mrmr {
+        /// Number of features to keep.
+        k: usize,
+        /// Equal-frequency bins for the mutual information (default 5).
+        #[serde(default = "default_bins")]
+        bins: usize,
+    },
+    /// LASSO logistic regression with cross-validated λ; keeps the non-zero coefficients.
+    Lasso(LassoStepConfig),
+}
+
+fn default_p() -> f64 {
+    0.05
+}
+fn default_max_abs_r() -> f64 {
+    0.9
+}
+fn default_bins() -> usize {
+    5
+}
+fn default_lasso_folds() -> usize {
+    10
+}
+fn default_stack_folds() -> usize {
+    5
+}
+fn default_true() -> bool {
+    true
+}
+fn default_thresh() -> f64 {
+    1e-7
+}
+fn default_maxit() -> usize {
+    100_000
+}
+fn default_nlambda() -> usize {
+    100
+}
+fn default_seed() -> u64 {
+    2024
+}
+fn default_prob_feature() -> String {
+    "dl_prob".into()
+}
+
+impl StepConfig {
+    /// The `kind` tag, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StepConfig::Standardize {} => "standardize",
+            StepConfig::Combat(_) => "combat",
+            StepConfig::NearZeroVariance { .. } => "near_zero_variance",
+            StepConfig::MannWhitney { .. } => "mann_whitney",
+            StepConfig::Correlation { .. } => "correlation",
+            StepConfig::Mrmr { .. } => "mrmr",
+            StepConfig::Lasso(_) => "lasso",
+        }
+    }
+}
+
+/// The `lasso` step: glmnet settings plus the cross-validation that picks λ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LassoStepConfig {
+    /// Stratified CV folds (default 10).
+    #[serde(default = "default_lasso_folds")]
+    pub folds: usize,
+    /// `"1se"` (default) or `"min"`.
+    #[serde(default)]
+    pub rule: LambdaRule,
+    /// Seed of the fold assignment (default: the fusion seed).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// glmnet `standardize` (default true).
+    #[serde(default = "default_true")]
+    pub standardize: bool,
+    /// glmnet `thresh` (default 1e-7).
+    #[serde(default = "default_thresh")]
+    pub thresh: f64,
+    /// glmnet `maxit` (default 100000).
+    #[serde(default = "default_maxit")]
+    pub maxit: usize,
+    /// glmnet `nlambda` (default 100).
+    #[serde(default = "default_nlambda")]
+    pub nlambda: usize,
+    /// glmnet `lambda.min.ratio` (default 0.01 if n < p else 1e-4).
+    #[serde(default)]
+    pub lambda_min_ratio: Option<f64>,
+}
+
+impl Default for LassoStepConfig {
+    fn default() -> Self {
+        LassoStepConfig {
+            folds: default_lasso_folds(),
+            rule: LambdaRule::OneSe,
+            seed: None,
+            standardize: true,
+            thresh: default_thresh(),
+            maxit: default_maxit(),
+            nlambda: default_nlambda(),
+            lambda_min_ratio: None,
+        }
+    }
+}
+
+impl LassoStepConfig {
+    /// The glmnet settings.
+    pub fn settings(&self) -> LassoSettings {
+        LassoSettings {
+            standardize: self.standardize,
+            thresh: self.thresh,
+            maxit: self.maxit,
+            nlambda: self.nlambda,
+            lambda_min_ratio: self.lambda_min_ratio,
+        }
+    }
+}
+
+/// The model fitted on a pipeline's output features.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ModelConfig {
+    /// Logistic regression refitted by IRLS on the selected features (default).
+    Logistic {
+        /// L2 safeguard against separation (default 0: maximum likelihood).
+        #[serde(default)]
+        ridge: f64,
+    },
+    /// Use the last `lasso` step's coefficients directly as the score (the common "Rad-score =
+    /// LASSO formula"); needs a `lasso` step last.
+    Lasso {},
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig::Logistic { ridge: 0.0 }
+    }
+}
+
+/// A pipeline: steps fitted in order on the training rows, then a model.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Preprocessing and selection steps, in order.
+    #[serde(default)]
+    pub steps: Vec<StepConfig>,
+    /// The final model.
+    #[serde(default)]
+    pub model: ModelConfig,
+}
+
+impl PipelineConfig {
+    /// The pipeline of Pan et al. (seed study): standardise, drop constant features, Mann–Whitney
+    /// p < 0.05, correlation redundancy |r| > 0.9, 10-fold LASSO with the 1-SE rule, logistic
+    /// refit.
+    pub fn recommended() -> PipelineConfig {
+        PipelineConfig {
+            steps: vec![
+                StepConfig::Standardize {},
+                StepConfig::NearZeroVariance { threshold: 1e-8 },
+                StepConfig::MannWhitney { p: 0.05 },
+                StepConfig::Correlation { max_abs_r: 0.9, method: CorrelationMethod::Pearson },
+                StepConfig::Lasso(LassoStepConfig::default()),
+            ],
+            model: ModelConfig::default(),
+        }
+    }
+
+    fn check(&self, key: &str, problems: &mut Vec<String>) {
+        for (i, step) in self.steps.iter().enumerate() {
+            let k = format!("{key}.steps[{i}]");
+            match step {
+                StepConfig::Standardize {} => {}
+                StepConfig::Combat(c) => {
+                    for (j, a) in c.covariates.iter().enumerate() {
+                        if c.covariates[..j].contains(a) {
+                            problems.push(format!("{k}.covariates: `{a}` is listed twice"));
+                        }
+                    }
+                    if c.ref_centre.as_deref() == Some("") {
+                        problems.push(format!("{k}.ref_centre: must not be empty"));
+                    }
+                }
+                StepConfig::NearZeroVariance { threshold } => {
+                    if !(threshold.is_finite() && *threshold >= 0.0) {
+                        problems.push(format!("{k}.threshold: must be ≥ 0, got {threshold}"));
+                    }
+                }
+                StepConfig::MannWhitney { p } => {
+                    if !(*p > 0.0 && *p <= 1.0) {
+                        problems.push(format!("{k}.p: must be in (0, 1], got {p}"));
+                    }
+                }
+                StepConfig::Correlation { max_abs_r, .. } => {
+                    if !(*max_abs_r > 0.0 && *max_abs_r <= 1.0) {
+                        problems.push(format!("{k}.max_abs_r: must be in (0, 1], got {max_abs_r}"));
+                    }
+                }
+                StepConfig::Mrmr { k: top, bins } => {
+                    if *top == 0 {
+                        problems.push(format!("{k}.k: must be ≥ 1"));
+                    }
+                    if *bins < 2 {
+                        problems.push(format!("{k}.bins: must be ≥ 2, got {bins}"));
+                    }
+                }
+                StepConfig::Lasso(l) => {
+                    if l.folds < 3 {
+                        problems.push(format!(
+                            "{k}.folds: must be ≥ 3 (as cv.glmnet), got {}",
+                            l.folds
+                        ));
+                    }
+                    if l.nlambda < 3 {
+                        problems.push(format!("{k}.nlambda: must be ≥ 3, got {}", l.nlambda));
+                    }
+                    if !(l.thresh.is_finite() && l.thresh > 0.0) {
+                        problems.push(format!("{k}.thresh: must be > 0, got {}", l.thresh));
+                    }
+                    if l.maxit == 0 {
+                        problems.push(format!("{k}.maxit: must be ≥ 1"));
+                    }
+                    if let Some(r) = l.lambda_min_ratio
+                        && !(r > 0.0 && r < 1.0)
+                    {
+                        problems.push(format!("{k}.lambda_min_ratio: must be in (0, 1), got {r}"));
+                    }
+                }
+            }
+        }
+        match &self.model {
+            ModelConfig::Logistic { ridge } => {
+                if !(ridge.is_finite() && *ridge >= 0.0) {
+                    problems.push(format!("{key}.model.ridge: must be ≥ 0, got {ridge}"));
+                }
+            }
+            ModelConfig::Lasso {} => {
+                if !matches!(self.steps.last(), Some(StepConfig::Lasso(_))) {
+                    problems.push(format!(
+                        "{key}.model: kind = \"lasso\" needs a lasso step as the last step"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Where DLsig comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DlSigConfig {
+    /// CNN embeddings (the deep block) through a pipeline, like RAsig.
+    Features {
+        /// Steps, as in [`PipelineConfig`].
+        #[serde(default)]
+        steps: Vec<StepConfig>,
+        /// Model, as in [`PipelineConfig`].
+        #[serde(default)]
+        model: ModelConfig,
+    },
+    /// The CNN's own probability (one column of the deep block) recalibrated by a logistic
+    /// regression on its logit.
+    Probability {
+        /// The column holding the probability (default `dl_prob`).
+        #[serde(default = "default_prob_feature")]
+        feature: String,
+    },
+}
+
+impl DlSigConfig {
+    /// The pipeline when DLsig is built from features.
+    pub fn pipeline(&self) -> Option<PipelineConfig> {
+        match self {
+            DlSigConfig::Features { steps, model } => {
+                Some(PipelineConfig { steps: steps.clone(), model: model.clone() })
+            }
+            DlSigConfig::Probability { .. } => None,
+        }
+    }
+}
+
+/// Late fusion: logistic stacking of RAsig and DLsig on out-of-fold training scores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LateFusionConfig {
+    /// Stratified folds for the out-of-fold scores (default 5).
+    #[serde(default = "default_stack_folds")]
+    pub folds: usize,
+    /// Seed of the fold assignment (default: the fusion seed).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Ridge safeguard of the stacking regression (default 0).
+    #[serde(default)]
+    pub ridge: f64,
+}
+
+impl Default for LateFusionConfig {
+    fn default() -> Self {
+        LateFusionConfig { folds: default_stack_folds(), seed: None, ridge: 0.0 }
+    }
+}
+
+/// The signatures this crate fits, in the order they are fitted and reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureId {
+    /// Radiomics signature.
+    Rasig,
+    /// Deep-learning signature.
+    Dlsig,
+    /// Radiomics + deep features selected together.
+    RadlsigEarly,
+    /// Logistic stack of RAsig and DLsig.
+    RadlsigLate,
+    /// Clinical model.
+    Clinical,
+    /// Clinical variables plus signature scores (nomogram).
+    Combined,
+}
+
+impl SignatureId {
+    /// Display name (`RAsig`, `RADLsig (late fusion)`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureId::Rasig => "RAsig",
+            SignatureId::Dlsig => "DLsig",
+            SignatureId::RadlsigEarly => "RADLsig (early fusion)",
+            SignatureId::RadlsigLate => "RADLsig (late fusion)",
+            SignatureId::Clinical => "Clinical model",
+            SignatureId::Combined => "Combined model",
+        }
+    }
+
+    /// Name of its score in formulas (`Rad-score`, …).
+    pub fn score_name(self) -> &'static str {
+        match self {
+            SignatureId::Rasig => "Rad-score",
+            SignatureId::Dlsig => "DL-score",
+            SignatureId::RadlsigEarly | SignatureId::RadlsigLate => "RADL-score",
+            SignatureId::Clinical => "Clinical score",
+            SignatureId::Combined => "Combined score",
+        }
+    }
+
+    /// The config key (`rasig`, `radlsig_late`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            SignatureId::Rasig => "rasig",
+            SignatureId::Dlsig => "dlsig",
+            SignatureId::RadlsigEarly => "radlsig_early",
+            SignatureId::RadlsigLate => "radlsig_late",
+            SignatureId::Clinical => "clinical",
+            SignatureId::Combined => "combined",
+        }
+    }
+}
+
+/// Combined model: clinical variables (through the `clinical` pipeline's steps) plus the
+/// out-of-fold scores of the listed signatures, in one logistic regression.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CombinedConfig {
+    /// Signatures whose scores enter the model (`rasig`, `dlsig`, `radlsig_early`,
+    /// `radlsig_late`).
+    pub signatures: Vec<SignatureId>,
+    /// Stratified folds for the out-of-fold scores (default 5).
+    #[serde(default = "default_stack_folds")]
+    pub folds: usize,
+    /// Seed of the fold assignment (default: the fusion seed).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Ridge safeguard (default 0).
+    #[serde(default)]
+    pub ridge: f64,
+}
+
+/// All signatures to fit. A missing section is not fitted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FusionConfig {
+    /// Default seed of every fold assignment (default 2024).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// RAsig pipeline (radiomics block).
+    #[serde(default)]
+    pub rasig: Option<PipelineConfig>,
+    /// DLsig (deep block).
+    #[serde(default)]
+    pub dlsig: Option<DlSigConfig>,
+    /// RADLsig by early fusion (radiomics and deep blocks joined, then the pipeline).
+    #[serde(default)]
+    pub radlsig_early: Option<PipelineConfig>,
+    /// RADLsig by late fusion (needs `rasig` and `dlsig`).
+    #[serde(default)]
+    pub radlsig_late: Option<LateFusionConfig>,
+    /// Clinical model (clinical block).
+    #[serde(default)]
+    pub clinical: Option<PipelineConfig>,
+    /// Combined model (needs `clinical` and the listed signatures).
+    #[serde(default)]
+    pub combined: Option<CombinedConfig>,
+}
+
+impl Default for FusionConfig {
+    fn default() -> Self {
+        FusionConfig {
+            seed: default_seed(),
+            rasig: None,
+            dlsig: None,
+            radlsig_early: None,
+            radlsig_late: None,
+            clinical: None,
+            combined: None,
+        }
+    }
+}
+
+impl FusionConfig {
+    /// The seed study's design: RAsig and DLsig (from CNN features) with
+    /// [`PipelineConfig::recommended`], RADLsig by early and by late fusion.
+    pub fn recommended() -> FusionConfig {
+        let p = PipelineConfig::recommended();
+        FusionConfig {
+            rasig: Some(p.clone()),
+            dlsig: Some(DlSigConfig::Features { steps: p.steps.clone(), model: p.model.clone() }),
+            radlsig_early: Some(p),
+            radlsig_late: Some(LateFusionConfig::default()),
+            ..FusionConfig::default()
+        }
+    }
+
+    /// Checks every setting; `key` is the prefix of the section (e.g. `fusion`). Lists all
+    /// problems in one [`Error::Config`].
+    pub fn check(&self, key: &str) -> Result<()> {
+        let mut problems = Vec::new();
+        let k = |s: &str| if key.is_empty() { s.to_string() } else { format!("{key}.{s}") };
+        if let Some(p) = &self.rasig {
+            p.check(&k("rasig"), &mut problems);
+        }
+        match &self.dlsig {
+            Some(DlSigConfig::Probability { feature }) if feature.is_empty() => {
+                problems.push(format!("{}.feature: must not be empty", k("dlsig")));
+            }
+            Some(d @ DlSigConfig::Features { .. }) => {
+                d.pipeline().expect("features").check(&k("dlsig"), &mut problems);
+            }
+            _ => {}
+        }
+        if let Some(p) = &self.radlsig_early {
+            p.check(&k("radlsig_early"), &mut problems);
+        }
+        if let Some(l) = &self.radlsig_late {
+            if self.rasig.is_none() || self.dlsig.is_none() {
+                problems.push(format!(
+                    "{}: late fusion needs both {} and {}",
+                    k("radlsig_late"),
+                    k("rasig"),
+                    k("dlsig")
+                ));
+            }
+            check_stack(&k("radlsig_late"), l.folds, l.ridge, &mut problems);
+        }
+        if let Some(p) = &self.clinical {
+            p.check(&k("clinical"), &mut problems);
+        }
+        if let Some(c) = &self.combined {
+            let key = k("combined");
+            if self.clinical.is_none() {
+                problems.push(format!("{key}: needs a {} section", k("clinical")));
+            }
+            if c.signatures.is_empty() {
+                problems.push(format!("{key}.signatures: must list at least one signature"));
+            }
+            for (i, s) in c.signatures.iter().enumerate() {
+                if c.signatures[..i].contains(s) {
+                    problems.push(format!("{key}.signatures: `{}` is listed twice", s.key()));
+                }
+                let configured = match s {
+                    SignatureId::Rasig => self.rasig.is_some(),
+                    SignatureId::Dlsig => self.dlsig.is_some(),
+                    SignatureId::RadlsigEarly => self.radlsig_early.is_some(),
+                    SignatureId::RadlsigLate => self.radlsig_late.is_some(),
+                    SignatureId::Clinical | SignatureId::Combined => {
+                        problems.push(format!(
+                            "{key}.signatures: `{}` cannot be a component (clinical variables \
+                             enter directly)",
+                            s.key()
+                        ));
+                        true
+                    }
+                };
+                if !configured {
+                    problems.push(format!(
+                        "{key}.signatures: `{}` is not configured ({} is missing)",
+                        s.key(),
+                        k(s.key())
+                    ));
+                }
+            }
+            check_stack(&key, c.folds, c.ridge, &mut problems);
+        }
+        if problems.is_empty() { Ok(()) } else { Err(Error::Config { problems }) }
+    }
+}
+
+fn check_stack(key: &str, folds: usize, ridge: f64, problems: &mut Vec<String>) {
+    if folds < 2 {
+        problems.push(format!("{key}.folds: must be ≥ 2, got {folds}"));
+    }
+    if !(ridge.is_finite() && ridge >= 0.0) {
+        problems.push(format!("{key}.ridge: must be ≥ 0, got {ridge}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_example_parses_and_checks() {
+        let text = r#"
+seed = 20240601
+[rasig]
+steps = [
+  { kind = "standardize" },
+  { kind = "combat", covariates = ["age"] },
+  { kind = "near_zero_variance", threshold = 1e-8 },
+  { kind = "mann_whitney", p = 0.05 },
+  { kind = "correlation", max_abs_r = 0.9 },
+  { kind = "mrmr", k = 20 },
+  { kind = "lasso", folds = 10, rule = "1se" },
+]
+model = { kind = "logistic" }
+[dlsig]
+source = "probability"
+feature = "dl_prob"
+[radlsig_late]
+folds = 5
+"#;
+        let c: FusionConfig = toml::from_str(text).unwrap();
+        c.check("fusion").unwrap();
+        assert_eq!(c.rasig.as_ref().unwrap().steps.len(), 7);
+        assert_eq!(
+            c.rasig.unwrap().steps[6],
+            StepConfig::Lasso(LassoStepConfig { rule: LambdaRule::OneSe, ..Default::default() })
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        let bad = [
+            ("[rasig]\nsteps = [{ kind = \"mann_whitney\", pp = 0.1 }]", "pp"),
+            ("[rasig]\nsteps = [{ kind = \"standardize\", center = true }]", "center"),
+            ("[rasig]\nsteps = [{ kind = \"lasso\", fold = 5 }]", "fold"),
+            ("[rasig]\nsteps = [{ kind = \"combat\", covariate = [\"age\"] }]", "covariate"),
+            ("[rasig]\nsteps = [{ kind = \"pca\" }]", "pca"),
+            ("[dlsig]\nsource = \"probability\"\ncolumn = \"p\"", "column"),
+            ("[dlsig]\nsource = \"features\"\nstep = []", "step"),
+            ("[radlsig_late]\nfold = 3", "fold"),
+            ("seeds = 1", "seeds"),
+        ];
+        for (text, key) in bad {
+            let err = toml::from_str::<FusionConfig>(text).unwrap_err().to_string();
+            assert!(err.contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn check_lists_every_problem_with_its_key() {
+        let text = r#"
+[rasig]
+steps = [
+  { kind = "mann_whitney", p = 1.5 },
+  { kind = "lasso", folds = 2 },
+  { kind = "mrmr", k = 0 },
+]
+model = { kind = "lasso" }
+[radlsig_late]
+folds = 1
+[combined]
+signatures = ["rasig", "dlsig", "rasig"]
+"#;
+        let c: FusionConfig = toml::from_str(text).unwrap();
+        let Err(Error::Config { problems }) = c.check("fusion") else { panic!("should fail") };
+        let expected = [
+            "fusion.rasig.steps[0].p: must be in (0, 1], got 1.5",
+            "fusion.rasig.steps[1].folds: must be ≥ 3 (as cv.glmnet), got 2",
+            "fusion.rasig.steps[2].k: must be ≥ 1",
+            "fusion.rasig.model: kind = \"lasso\" needs a lasso step as the last step",
+            "fusion.radlsig_late: late fusion needs both fusion.rasig and fusion.dlsig",
+            "fusion.radlsig_late.folds: must be ≥ 2, got 1",
+            "fusion.combined: needs a fusion.clinical section",
+            "fusion.combined.signatures: `dlsig` is not configured (fusion.dlsig is missing)",
+            "fusion.combined.signatures: `rasig` is listed twice",
+        ];
+        assert_eq!(problems, expected);
+    }
+
+    #[test]
+    fn recommended_config_checks() {
+        FusionConfig::recommended().check("fusion").unwrap();
+    }
+
+    #[test]
+    fn resolved_config_round_trips_through_toml_and_json() {
+        let mut c = FusionConfig::recommended();
+        c.dlsig = Some(DlSigConfig::Probability { feature: "p".into() });
+        c.rasig.as_mut().unwrap().steps.push(StepConfig::Combat(CombatConfig {
+            covariates: vec!["age".into()],
+            ref_centre: Some("A".into()),
+            ..Default::default()
+        }));
+        let text = toml::to_string(&c).unwrap();
+        assert_eq!(toml::from_str::<FusionConfig>(&text).unwrap(), c, "{text}");
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<FusionConfig>(&json).unwrap(), c);
+    }
+}
