@@ -1,0 +1,722 @@
+//! A faster 3D convolution for the CPU backend, with its own backward pass.
+//!
+//! Burn's flex backend computes a 3D convolution by converting the input to channels-last,
+//! building an im2col matrix and calling gemm; its backward pass goes through a transposed
+//! convolution (input gradient) and a convolution whose "kernel" is the output gradient
+//! (weight gradient), which for our shapes runs a gemm with a tiny output on one thread. Those
+//! three passes were ~80 % of a training step (`scripts/bench-cnn`).
+//!
+//! Here, for each sample (in parallel over the batch) and each tile of output positions, the
+//! im2col matrix is built straight from the channels-first input (rows `(c_in, k_d, k_h, k_w)`,
+//! columns output positions, so the output lands in place), and:
+//!
+//! - forward: `Y[c_out, tile] = W[c_out, K] · col[K, tile]`;
+//! - input gradient: `col_grad[K, tile] = Wᵀ · G[c_out, tile]`, scattered back (col2im);
+//! - weight gradient: `W_grad += G[c_out, tile] · colᵀ`, one partial sum per sample, added in
+//!   sample order.
+//!
+//! Every sample's work is independent and the partial sums are reduced in a fixed order, so
+//! results are bit-identical whatever the number of threads.
+//!
+//! The operation is a Burn backend extension ([`Conv3dExt`]): the flex backend runs the kernels
+//! below, the autodiff decorator records [`Conv3dExt::conv3d_fast`] as one node whose backward
+//! calls the two gradient kernels, and other backends (ndarray, wgpu) fall back to Burn's own
+//! convolution ops.
+
+use burn::backend::autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::{Autodiff, NodeId};
+use burn::backend::ops::ConvOptions;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, Dispatch, backend_extension};
+use burn::tensor::Tensor;
+use rayon::prelude::*;
+
+/// Cubic-kernel 3D convolution without bias (dilation 1, one group), forward and backward.
+///
+/// # Shapes
+/// `x`: `[batch, c_in, d, h, w]`; `weight`: `[c_out, c_in, k, k, k]`; output `[batch, c_out,
+/// d', h', w']` with `d' = (d + 2·padding − k) / stride + 1` (likewise h', w').
+#[backend_extension(Flex, Autodiff, NdArray: cfg(feature = "ndarray"), Cube: cfg(feature = "wgpu"))]
+pub trait Conv3dExt: Backend {
+    /// The convolution.
+    fn conv3d_fast(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self> {
+        Self::conv3d(x, weight, None, options(stride, padding))
+    }
+
+    /// Gradient with respect to the input `x` given the output gradient `grad`.
+    fn conv3d_fast_x_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self> {
+        Self::conv3d_x_backward(x, weight, grad, options(stride, padding))
+    }
+
+    /// Gradient with respect to the weight given the output gradient `grad`.
+    fn conv3d_fast_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self> {
+        Self::conv3d_weight_backward(x, weight, grad, options(stride, padding))
+    }
+}
+
+fn options(stride: usize, padding: usize) -> ConvOptions<3> {
+    ConvOptions::new([stride; 3], [padding; 3], [1; 3], 1)
+}
+
+/// The convolution of `x` with `weight` (see [`Conv3dExt`]), differentiable.
+///
+/// # Shapes
+/// `x`: `[batch, c_in, d, h, w]`, `weight`: `[c_out, c_in, k, k, k]` → `[batch, c_out, d', h', w']`.
+pub fn conv3d(x: Tensor<5>, weight: Tensor<5>, stride: usize, padding: usize) -> Tensor<5> {
+    Tensor::from_dispatch(Dispatch::conv3d_fast(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        stride,
+        padding,
+    ))
+}
+
+#[cfg(feature = "ndarray")]
+impl Conv3dExt for burn::backend::NdArray {}
+
+#[cfg(feature = "wgpu")]
+impl Conv3dExt for burn::backend::Cube {}
+
+mod flex {
+    use burn::backend::Flex;
+    use burn::backend::flex::{FlexTensor, Layout};
+    use burn::backend::tensor::FloatTensor;
+    use burn::tensor::{Bytes, DType, Shape};
+
+    use super::{Conv3dExt, Geometry, backward_input, backward_weight, forward};
+
+    fn dims(t: &FlexTensor) -> [usize; 5] {
+        let s = t.layout().shape();
+        [s[0], s[1], s[2], s[3], s[4]]
+    }
+
+    fn tensor(values: Vec<f32>, shape: [usize; 5]) -> FlexTensor {
+        FlexTensor::new(
+            Bytes::from_elems(values),
+            Layout::contiguous(Shape::from(shape.to_vec())),
+            DType::F32,
+        )
+    }
+
+    fn all_f32(tensors: &[&FlexTensor]) -> bool {
+        tensors.iter().all(|t| t.dtype() == DType::F32)
+    }
+
+    impl Conv3dExt for Flex {
+        fn conv3d_fast(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            stride: usize,
+            padding: usize,
+        ) -> FloatTensor<Self> {
+            if !all_f32(&[&x, &weight]) {
+                return <Flex as burn::backend::ops::ModuleOps<Flex>>::conv3d(
+                    x,
+                    weight,
+                    None,
+                    super::options(stride, padding),
+                );
+            }
+            let (x, weight) = (x.to_contiguous(), weight.to_contiguous());
+            let g = Geometry::new(dims(&x), dims(&weight), stride, padding);
+            let out = forward(&g, x.storage::<f32>(), weight.storage::<f32>());
+            tensor(out, g.output_shape())
+        }
+
+        fn conv3d_fast_x_backward(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            grad: FloatTensor<Self>,
+            stride: usize,
+            padding: usize,
+        ) -> FloatTensor<Self> {
+            if !all_f32(&[&x, &weight, &grad]) {
+                return <Flex as burn::backend::ops::ModuleOps<Flex>>::conv3d_x_backward(
+                    x,
+                    weight,
+                    grad,
+                    super::options(stride, padding),
+                );
+            }
+            let (weight, grad) = (weight.to_contiguous(), grad.to_contiguous());
+            let g = Geometry::new(dims(&x), dims(&weight), stride, padding);
+            let out = backward_input(&g, weight.storage::<f32>(), grad.storage::<f32>());
+            tensor(out, g.input)
+        }
+
+        fn conv3d_fast_weight_backward(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            grad: FloatTensor<Self>,
+            stride: usize,
+            padding: usize,
+        ) -> FloatTensor<Self> {
+            if !all_f32(&[&x, &weight, &grad]) {
+                return <Flex as burn::backend::ops::ModuleOps<Flex>>::conv3d_weight_backward(
+                    x,
+                    weight,
+                    grad,
+                    super::options(stride, padding),
+                );
+            }
+            let (x, grad) = (x.to_contiguous(), grad.to_contiguous());
+            let g = Geometry::new(dims(&x), dims(&weight), stride, padding);
+            let out = backward_weight(&g, x.storage::<f32>(), grad.storage::<f32>());
+            tensor(out, g.weight)
+        }
+    }
+}
+
+/// The autodiff node of [`Conv3dExt::conv3d_fast`].
+#[derive(Debug)]
+struct Conv3dBackward;
+
+impl<B: Conv3dExt> Backward<B, 2> for Conv3dBackward {
+    type State = (NodeId, NodeId, usize, usize);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 2>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let [node_x, node_weight] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (x_state, weight_state, stride, padding) = ops.state;
+        let x = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(x_state);
+        let weight = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(weight_state);
+        if let Some(node) = node_x {
+            let g =
+                B::conv3d_fast_x_backward(x.clone(), weight.clone(), grad.clone(), stride, padding);
+            grads.register::<B>(node.id, g);
+        }
+        if let Some(node) = node_weight {
+            let g = B::conv3d_fast_weight_backward(x, weight, grad, stride, padding);
+            grads.register::<B>(node.id, g);
+        }
+    }
+}
+
+impl<B: Conv3dExt, C: CheckpointStrategy> Conv3dExt for Autodiff<B, C> {
+    fn conv3d_fast(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self> {
+        match Conv3dBackward.prepare::<C>([x.node(), weight.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(mut prep) => {
+                let x_state = prep.checkpoint(&x);
+                let weight_state = prep.checkpoint(&weight);
+                let out =
+                    B::conv3d_fast(x.into_primitive(), weight.into_primitive(), stride, padding);
+                prep.finish((x_state, weight_state, stride, padding), out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::conv3d_fast(
+                x.into_primitive(),
+                weight.into_primitive(),
+                stride,
+                padding,
+            )),
+        }
+    }
+
+    // The gradient kernels themselves are not differentiated again (first-order autodiff).
+    fn conv3d_fast_x_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self> {
+        let out = B::conv3d_fast_x_backward(
+            x.into_primitive(),
+            weight.into_primitive(),
+            grad.into_primitive(),
+            stride,
+            padding,
+        );
+        <Autodiff<B, C> as burn::backend::AutodiffBackend>::from_inner(out)
+    }
+
+    fn conv3d_fast_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self> {
+        let out = B::conv3d_fast_weight_backward(
+            x.into_primitive(),
+            weight.into_primitive(),
+            grad.into_primitive(),
+            stride,
+            padding,
+        );
+        <Autodiff<B, C> as burn::backend::AutodiffBackend>::from_inner(out)
+    }
+}
+
+/// Sizes of one convolution.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    /// `[batch, c_in, d, h, w]`.
+    input: [usize; 5],
+    /// `[c_out, c_in, k, k, k]`.
+    weight: [usize; 5],
+    /// Output `[d', h', w']`.
+    out: [usize; 3],
+    stride: usize,
+    padding: usize,
+}
+
+impl Geometry {
+    fn new(input: [usize; 5], weight: [usize; 5], stride: usize, padding: usize) -> Geometry {
+        assert_eq!(
+            input[1], weight[1],
+            "conv3d: input has {} channels, weight expects {}",
+            input[1], weight[1]
+        );
+        assert!(
+            weight[2] == weight[3] && weight[3] == weight[4],
+            "conv3d: cubic kernels only, got {:?}",
+            &weight[2..]
+        );
+        let k = weight[2];
+        let out = [2, 3, 4].map(|a| {
+            assert!(input[a] + 2 * padding >= k, "conv3d: kernel larger than the padded input");
+            (input[a] + 2 * padding - k) / stride + 1
+        });
+        Geometry { input, weight, out, stride, padding }
+    }
+
+    fn output_shape(&self) -> [usize; 5] {
+        [self.input[0], self.weight[0], self.out[0], self.out[1], self.out[2]]
+    }
+
+    fn k(&self) -> usize {
+        self.weight[2]
+    }
+
+    /// Rows of the im2col matrix: `c_in · k³`.
+    fn rows(&self) -> usize {
+        self.weight[1] * self.k().pow(3)
+    }
+
+    fn spatial_in(&self) -> usize {
+        self.input[2] * self.input[3] * self.input[4]
+    }
+
+    fn spatial_out(&self) -> usize {
+        self.out[0] * self.out[1] * self.out[2]
+    }
+
+    /// Output positions per tile: the im2col tile stays near 1 MB.
+    fn tile(&self) -> usize {
+        ((262_144 / self.rows()) / 64 * 64).clamp(64, 4096).min(self.spatial_out())
+    }
+
+    /// The runs of a tile `[start, end)` of flattened output positions that share
+    /// `(d', h')`: `(offset in tile, d', h', first w', length)`.
+    fn runs(&self, start: usize, end: usize) -> Vec<(usize, usize, usize, usize, usize)> {
+        let [_, ho, wo] = self.out;
+        let mut runs = Vec::new();
+        let mut j = start;
+        while j < end {
+            let (od, oh, ow) = (j / (ho * wo), (j / wo) % ho, j % wo);
+            let len = (wo - ow).min(end - j);
+            runs.push((j - start, od, oh, ow, len));
+            j += len;
+        }
+        runs
+    }
+}
+
+/// The run positions `i` in `0..len` whose input index `start + i·stride` lies in `0..w`,
+/// as `lo..hi` (empty when none does).
+fn valid_range(start: isize, stride: isize, w: usize, len: usize) -> (usize, usize) {
+    let lo = if start >= 0 { 0 } else { ((-start + stride - 1) / stride) as usize };
+    let last = w as isize - 1 - start;
+    let hi = if last < 0 { 0 } else { (last / stride + 1) as usize };
+    let hi = hi.min(len);
+    (lo.min(hi), hi)
+}
+
+/// Fills `col` (`rows × tile_len`, row-major) with the patches of one sample `x`
+/// (`[c_in, d, h, w]`) for the output positions of `runs`; padding is 0.
+fn im2col(
+    g: &Geometry,
+    x: &[f32],
+    runs: &[(usize, usize, usize, usize, usize)],
+    tile_len: usize,
+    col: &mut [f32],
+) {
+    let [_, _, d, h, w] = g.input;
+    let (k, s, p) = (g.k(), g.stride as isize, g.padding as isize);
+    let mut row = 0;
+    for ci in 0..g.weight[1] {
+        let xc = &x[ci * d * h * w..(ci + 1) * d * h * w];
+        for kd in 0..k {
+            for kh in 0..k {
+                for kw in 0..k {
+                    let dst = &mut col[row * tile_len..(row + 1) * tile_len];
+                    for &(offset, od, oh, ow0, len) in runs {
+                        let out = &mut dst[offset..offset + len];
+                        let id = od as isize * s + kd as isize - p;
+                        let ih = oh as isize * s + kh as isize - p;
+                        if id < 0 || id >= d as isize || ih < 0 || ih >= h as isize {
+                            out.fill(0.0);
+                            continue;
+                        }
+                        let line = &xc[(id as usize * h + ih as usize) * w..][..w];
+                        let start = ow0 as isize * s + kw as isize - p;
+                        let (lo, hi) = valid_range(start, s, w, len);
+                        out[..lo].fill(0.0);
+                        out[hi..].fill(0.0);
+                        if s == 1 {
+                            // Contiguous: a shifted copy of the input line.
+                            let from = (start + lo as isize) as usize;
+                            out[lo..hi].copy_from_slice(&line[from..from + (hi - lo)]);
+                        } else {
+                            for (i, o) in out[lo..hi].iter_mut().enumerate() {
+                                *o = line[(start + (lo + i) as isize * s) as usize];
+                            }
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Adds the columns of `col` back onto the sample gradient `x_grad` (`[c_in, d, h, w]`): the
+/// adjoint of [`im2col`].
+fn col2im(
+    g: &Geometry,
+    col: &[f32],
+    runs: &[(usize, usize, usize, usize, usize)],
+    tile_len: usize,
+    x_grad: &mut [f32],
+) {
+    let [_, _, d, h, w] = g.input;
+    let (k, s, p) = (g.k(), g.stride as isize, g.padding as isize);
+    let mut row = 0;
+    for ci in 0..g.weight[1] {
+        let xc = &mut x_grad[ci * d * h * w..(ci + 1) * d * h * w];
+        for kd in 0..k {
+            for kh in 0..k {
+                for kw in 0..k {
+                    let src = &col[row * tile_len..(row + 1) * tile_len];
+                    for &(offset, od, oh, ow0, len) in runs {
+                        let id = od as isize * s + kd as isize - p;
+                        let ih = oh as isize * s + kh as isize - p;
+                        if id < 0 || id >= d as isize || ih < 0 || ih >= h as isize {
+                            continue;
+                        }
+                        let line = &mut xc[(id as usize * h + ih as usize) * w..][..w];
+                        let start = ow0 as isize * s + kw as isize - p;
+                        let (lo, hi) = valid_range(start, s, w, len);
+                        let src = &src[offset + lo..offset + hi];
+                        if s == 1 {
+                            let from = (start + lo as isize) as usize;
+                            for (l, v) in line[from..from + src.len()].iter_mut().zip(src) {
+                                *l += v;
+                            }
+                        } else {
+                            for (i, v) in src.iter().enumerate() {
+                                line[(start + (lo + i) as isize * s) as usize] += v;
+                            }
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
+/// `C = A · B (+ C when accumulate)`: `C` is `m × n` row-major with row stride `c_rs`;
+/// `A` (`m × k`) and `B` (`k × n`) are given by row and column strides.
+#[allow(clippy::too_many_arguments)]
+fn matmul(
+    (m, n, k): (usize, usize, usize),
+    c: &mut [f32],
+    c_rs: usize,
+    a: &[f32],
+    (a_rs, a_cs): (usize, usize),
+    b: &[f32],
+    (b_rs, b_cs): (usize, usize),
+    accumulate: bool,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    // The last element each operand reaches must be in bounds (the raw gemm call below reads
+    // and writes through pointers).
+    assert!(c.len() > (m - 1) * c_rs + (n - 1), "matmul: output too short");
+    if k > 0 {
+        assert!(a.len() > (m - 1) * a_rs + (k - 1) * a_cs, "matmul: left operand too short");
+        assert!(b.len() > (k - 1) * b_rs + (n - 1) * b_cs, "matmul: right operand too short");
+    }
+    // SAFETY: the asserts above keep every index the kernel forms inside the three slices; `c`
+    // is borrowed mutably, so it does not alias `a` or `b`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            c_rs as isize,
+            accumulate,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// The forward convolution; `x` is `[batch, c_in, d, h, w]`, `weight` `[c_out, c_in, k, k, k]`.
+fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
+    let (c_out, rows, s_in, s_out) =
+        (g.weight[0], g.rows(), g.input[1] * g.spatial_in(), g.spatial_out());
+    let mut out = vec![0.0f32; g.input[0] * c_out * s_out];
+    let tile = g.tile();
+    out.par_chunks_mut(c_out * s_out).zip(x.par_chunks(s_in)).for_each(|(y, xs)| {
+        let mut col = vec![0.0f32; rows * tile];
+        for start in (0..s_out).step_by(tile) {
+            let end = (start + tile).min(s_out);
+            let runs = g.runs(start, end);
+            let len = end - start;
+            im2col(g, xs, &runs, len, &mut col);
+            matmul(
+                (c_out, len, rows),
+                &mut y[start..],
+                s_out,
+                weight,
+                (rows, 1),
+                &col,
+                (len, 1),
+                false,
+            );
+        }
+    });
+    out
+}
+
+/// The gradient with respect to the input, from the output gradient `grad`.
+fn backward_input(g: &Geometry, weight: &[f32], grad: &[f32]) -> Vec<f32> {
+    let (c_out, rows, s_in, s_out) =
+        (g.weight[0], g.rows(), g.input[1] * g.spatial_in(), g.spatial_out());
+    let mut x_grad = vec![0.0f32; g.input[0] * s_in];
+    let tile = g.tile();
+    x_grad.par_chunks_mut(s_in).zip(grad.par_chunks(c_out * s_out)).for_each(|(xg, gs)| {
+        let mut col = vec![0.0f32; rows * tile];
+        for start in (0..s_out).step_by(tile) {
+            let end = (start + tile).min(s_out);
+            let runs = g.runs(start, end);
+            let len = end - start;
+            // col[rows × len] = Wᵀ[rows × c_out] · G[c_out × len]
+            matmul(
+                (rows, len, c_out),
+                &mut col,
+                len,
+                weight,
+                (1, rows),
+                &gs[start..],
+                (s_out, 1),
+                false,
+            );
+            col2im(g, &col, &runs, len, xg);
+        }
+    });
+    x_grad
+}
+
+/// The gradient with respect to the weight: per-sample sums, added in sample order.
+fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
+    let (c_out, rows, s_in, s_out) =
+        (g.weight[0], g.rows(), g.input[1] * g.spatial_in(), g.spatial_out());
+    let tile = g.tile();
+    let partials: Vec<Vec<f32>> = x
+        .par_chunks(s_in)
+        .zip(grad.par_chunks(c_out * s_out))
+        .map(|(xs, gs)| {
+            let mut w_grad = vec![0.0f32; c_out * rows];
+            let mut col = vec![0.0f32; rows * tile];
+            for (t, start) in (0..s_out).step_by(tile).enumerate() {
+                let end = (start + tile).min(s_out);
+                let runs = g.runs(start, end);
+                let len = end - start;
+                im2col(g, xs, &runs, len, &mut col);
+                // W_grad[c_out × rows] += G[c_out × len] · colᵀ[len × rows]
+                matmul(
+                    (c_out, rows, len),
+                    &mut w_grad,
+                    rows,
+                    &gs[start..],
+                    (s_out, 1),
+                    &col,
+                    (1, len),
+                    t > 0,
+                );
+            }
+            w_grad
+        })
+        .collect();
+    let mut total = vec![0.0f32; c_out * rows];
+    for partial in &partials {
+        for (t, p) in total.iter_mut().zip(partial) {
+            *t += p;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Direct (seven nested loops) convolution: the reference for the gemm path.
+    fn naive(g: &Geometry, x: &[f32], w: &[f32]) -> Vec<f32> {
+        let [b, ci, d, h, wd] = g.input;
+        let (co, k, s, p) = (g.weight[0], g.k(), g.stride as isize, g.padding as isize);
+        let [od, oh, ow] = g.out;
+        let mut out = vec![0.0f32; b * co * od * oh * ow];
+        for n in 0..b {
+            for o in 0..co {
+                for (z, y, xx) in (0..od)
+                    .flat_map(|z| (0..oh).flat_map(move |y| (0..ow).map(move |xx| (z, y, xx))))
+                {
+                    let mut acc = 0.0f64;
+                    for c in 0..ci {
+                        for (a, bb, cc) in (0..k).flat_map(|a| {
+                            (0..k).flat_map(move |bb| (0..k).map(move |cc| (a, bb, cc)))
+                        }) {
+                            let (iz, iy, ix) = (
+                                z as isize * s + a as isize - p,
+                                y as isize * s + bb as isize - p,
+                                xx as isize * s + cc as isize - p,
+                            );
+                            if iz < 0
+                                || iy < 0
+                                || ix < 0
+                                || iz >= d as isize
+                                || iy >= h as isize
+                                || ix >= wd as isize
+                            {
+                                continue;
+                            }
+                            let xv = x[(((n * ci + c) * d + iz as usize) * h + iy as usize) * wd
+                                + ix as usize];
+                            let wv = w[(((o * ci + c) * k + a) * k + bb) * k + cc];
+                            acc += xv as f64 * wv as f64;
+                        }
+                    }
+                    out[(((n * co + o) * od + z) * oh + y) * ow + xx] = acc as f32;
+                }
+            }
+        }
+        out
+    }
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| (((i as u32).wrapping_mul(2_654_435_761) ^ seed) % 1000) as f32 / 500.0 - 1.0)
+            .collect()
+    }
+
+    fn dot(a: &[f32], b: &[f32]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
+    }
+
+    #[test]
+    fn forward_matches_direct_convolution_and_gradients_are_adjoints() {
+        for (input, weight, stride, padding) in [
+            ([2, 3, 7, 6, 5], [4, 3, 3, 3, 3], 1, 1),
+            ([3, 2, 9, 8, 7], [5, 2, 3, 3, 3], 2, 1),
+            ([2, 4, 6, 6, 6], [3, 4, 1, 1, 1], 2, 0),
+            ([1, 1, 5, 5, 5], [2, 1, 3, 3, 3], 1, 0),
+            ([2, 2, 6, 7, 9], [3, 2, 5, 5, 5], 2, 2),
+            ([1, 2, 4, 4, 4], [2, 2, 3, 3, 3], 3, 1),
+        ] {
+            let g = Geometry::new(input, weight, stride, padding);
+            let x = values(input.iter().product(), 1);
+            let w = values(weight.iter().product(), 2);
+            let y = forward(&g, &x, &w);
+            let expected = naive(&g, &x, &w);
+            for (a, b) in y.iter().zip(&expected) {
+                assert!((a - b).abs() < 1e-4, "{input:?} s{stride}: {a} vs {b}");
+            }
+            // The gradients are the adjoints of the (bilinear) convolution:
+            // ⟨G, conv(x, w)⟩ = ⟨dx(G), x⟩ = ⟨dw(G), w⟩.
+            let grad = values(y.len(), 3);
+            let lhs = dot(&grad, &y);
+            let dx = backward_input(&g, &w, &grad);
+            let dw = backward_weight(&g, &x, &grad);
+            assert!((dot(&dx, &x) - lhs).abs() < 1e-3 * lhs.abs().max(1.0), "input gradient");
+            assert!((dot(&dw, &w) - lhs).abs() < 1e-3 * lhs.abs().max(1.0), "weight gradient");
+            // And match Burn's own convolution gradients on the flex backend.
+            let device = burn::tensor::Device::flex().autodiff();
+            let xt =
+                Tensor::<5>::from_data(burn::tensor::TensorData::new(x.clone(), input), &device)
+                    .require_grad();
+            let wt =
+                Tensor::<5>::from_data(burn::tensor::TensorData::new(w.clone(), weight), &device)
+                    .require_grad();
+            let gt = Tensor::<5>::from_data(
+                burn::tensor::TensorData::new(grad.clone(), g.output_shape()),
+                &device,
+            );
+            let ours = conv3d(xt.clone(), wt.clone(), stride, padding);
+            let reference = burn::tensor::module::conv3d(
+                xt.clone(),
+                wt.clone(),
+                None,
+                options(stride, padding),
+            );
+            let close = |a: Vec<f32>, b: Vec<f32>| {
+                a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-3 * (1.0 + q.abs()))
+            };
+            assert!(close(
+                ours.clone().try_into_vec_as().unwrap(),
+                reference.clone().try_into_vec_as().unwrap()
+            ));
+            let g_ours = (ours * gt.clone()).sum().backward();
+            let g_ref = (reference * gt).sum().backward();
+            let xg = |gr| xt.grad(gr).unwrap().try_into_vec_as::<f32>().unwrap();
+            let wg = |gr| wt.grad(gr).unwrap().try_into_vec_as::<f32>().unwrap();
+            assert!(close(xg(&g_ours), xg(&g_ref)), "x gradient differs from Burn's");
+            assert!(close(wg(&g_ours), wg(&g_ref)), "weight gradient differs from Burn's");
+        }
+    }
+}
