@@ -5,7 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod embed;
+mod evaluate;
+mod extract;
+mod import;
 mod info;
+mod synth;
+mod train_cnn;
 
 /// Radiomics, deep-learning and fused signatures from CT/MRI volumes and tumour masks.
 #[derive(Debug, Parser)]
@@ -19,11 +25,29 @@ struct Cli {
 enum Command {
     /// Print the geometry, pixel type and value range of image or mask files.
     Info(info::Args),
+    /// Extract PyRadiomics-exact handcrafted features of one case or a batch manifest.
+    Extract(extract::Args),
+    /// Generate a seeded synthetic cohort (NIfTI images, masks, manifest, planted ground truth).
+    Synth(synth::Args),
+    /// Import a public data set (MedMNIST 3D .npz) as NIfTI files and a manifest.
+    Import(import::Args),
+    /// Evaluate prediction scores: ROC/AUC with DeLong and bootstrap CIs, thresholds, calibration.
+    Evaluate(evaluate::Args),
+    /// Train the 3D CNN on tumour-centred crops of a cohort (checkpoints every epoch, --resume).
+    TrainCnn(train_cnn::Args),
+    /// Deep features (ID, deep_000…, dl_prob) of a cohort's cases from a trained CNN.
+    Embed(embed::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(args) => info::run(args),
+        Command::Extract(args) => extract::run(args),
+        Command::Synth(args) => synth::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::TrainCnn(args) => train_cnn::run(args),
+        Command::Embed(args) => embed::run(args),
     }
 }
 

@@ -1,0 +1,343 @@
+//! `radlsig extract`: PyRadiomics-exact handcrafted features of one case or of a batch.
+//!
+//! - `radlsig extract --image IMG --mask MASK [--params P.yaml] [--label N] --out OUT.csv`
+//!   writes one row: `Image`, `Mask`, then the features in PyRadiomics' order.
+//! - `radlsig extract --manifest cases.csv [--params P.yaml] [--label N] --out OUT.parquet
+//!   [--jobs N]` reads PyRadiomics' batch CSV (`Image`, `Mask`, optionally `Label`; every
+//!   column is carried into the output, in order; relative paths are resolved against the
+//!   CSV's folder) and runs the cases in parallel.
+//!
+//! The label is, by precedence: the row's `Label` cell (as in PyRadiomics' batch mode), then
+//! `--label`, then the parameter file's `label`, then 1.
+//!
+//! A failing batch case is reported on stderr with its row, files and reason, and the others go
+//! on. The output then holds the successful rows only (PyRadiomics writes empty values for
+//! failed ones; we leave them out so that every row is a complete feature vector), a summary
+//! "N of M cases failed" is printed, and the exit status is 2. Output is written atomically, as
+//! CSV or Parquet by its extension; nothing is written when every case fails.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use polars::prelude::{
+    Column, CsvReadOptions, CsvWriter, DataFrame, ParquetWriter, PolarsResult, SerReader,
+    SerWriter, StringChunked,
+};
+use radlsig_radiomics::{ExtractionSettings, Extractor, FeatureVector};
+use rayon::prelude::*;
+
+/// Flags of `radlsig extract`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["image", "manifest"])))]
+pub struct Args {
+    /// Image file (NRRD or NIfTI) of a single case.
+    #[arg(long, requires = "mask", value_name = "IMG")]
+    image: Option<PathBuf>,
+    /// Mask (label map) of the single case.
+    #[arg(long, requires = "image", value_name = "MASK")]
+    mask: Option<PathBuf>,
+    /// PyRadiomics batch CSV with columns Image, Mask and optionally Label.
+    #[arg(long, conflicts_with_all = ["image", "mask"], value_name = "CSV")]
+    manifest: Option<PathBuf>,
+    /// PyRadiomics parameter file (YAML); PyRadiomics' defaults when absent.
+    #[arg(long, value_name = "YAML")]
+    params: Option<PathBuf>,
+    /// Label of the ROI in the mask (overrides the parameter file's `label`).
+    #[arg(long)]
+    label: Option<i64>,
+    /// Output table: `.csv` or `.parquet`.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Worker threads: cases of a batch, and feature classes of a case, run in parallel
+    /// (default: all cores; 1 = single-threaded).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+}
+
+/// The output table formats, chosen by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Parquet,
+}
+
+impl Format {
+    fn of(path: &Path) -> anyhow::Result<Format> {
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("csv") => Ok(Format::Csv),
+            Some("parquet") => Ok(Format::Parquet),
+            _ => bail!("{}: output must end in .csv or .parquet", path.display()),
+        }
+    }
+}
+
+/// One case of a batch.
+struct Case {
+    /// 1-based data row of the manifest (the header is line 1, this is line `row + 1`).
+    row: usize,
+    /// The manifest's cells, in column order (carried into the output).
+    cells: Vec<Option<String>>,
+    image: PathBuf,
+    mask: PathBuf,
+    label: Option<i64>,
+}
+
+/// Runs `radlsig extract`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    // Check everything that does not need a volume first.
+    let format = Format::of(&args.out)?;
+    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        bail!("{}: output folder {} does not exist", args.out.display(), parent.display());
+    }
+    let mut settings = match &args.params {
+        Some(p) => ExtractionSettings::from_yaml_file(p)?,
+        None => ExtractionSettings::default(),
+    };
+    if let Some(label) = args.label {
+        settings = settings.with_label(label).context("--label")?;
+    }
+    let extractor = Extractor::new(settings.clone()).with_context(|| match &args.params {
+        Some(p) => p.display().to_string(),
+        None => "default settings".to_string(),
+    })?;
+    if args.jobs == Some(0) {
+        bail!("--jobs must be at least 1");
+    }
+
+    // One pool for everything: cases run in parallel in a batch, and the feature classes of a
+    // case in parallel too (`--jobs 1` is fully single-threaded).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .context("starting the worker threads")?;
+    pool.install(|| match (&args.image, &args.mask, &args.manifest) {
+        (Some(image), Some(mask), None) => {
+            let fv = extractor.extract(image, mask).map_err(flatten)?;
+            let carried = vec![
+                ("Image".to_string(), vec![Some(image.display().to_string())]),
+                ("Mask".to_string(), vec![Some(mask.display().to_string())]),
+            ];
+            write_table(&args.out, format, carried, &[fv])
+        }
+        (None, None, Some(manifest)) => {
+            run_batch(manifest, &settings, &extractor, &args.out, format)
+        }
+        _ => bail!("give either --image and --mask, or --manifest"),
+    })
+}
+
+fn run_batch(
+    manifest: &Path,
+    settings: &ExtractionSettings,
+    extractor: &Extractor,
+    out: &Path,
+    format: Format,
+) -> anyhow::Result<()> {
+    let (columns, cases) = read_manifest(manifest)?;
+    let bar = ProgressBar::new(cases.len() as u64).with_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} cases [{elapsed_precise} < {eta_precise}]",
+        )
+        .context("progress bar template")?,
+    );
+    let results: Vec<anyhow::Result<FeatureVector>> = {
+        cases
+            .par_iter()
+            .map(|case| {
+                let result = extract_case(case, settings, extractor);
+                if let Err(e) = &result {
+                    bar.suspend(|| {
+                        eprintln!(
+                            "error: case {} ({} line {}; image {}, mask {}): {e:#}",
+                            case.row,
+                            manifest.display(),
+                            case.row + 1,
+                            case.image.display(),
+                            case.mask.display()
+                        )
+                    });
+                }
+                bar.inc(1);
+                result
+            })
+            .collect()
+    };
+    bar.finish_and_clear();
+
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    let mut carried: Vec<(String, Vec<Option<String>>)> =
+        columns.iter().map(|c| (c.clone(), Vec::new())).collect();
+    let mut vectors = Vec::new();
+    for (case, result) in cases.iter().zip(results) {
+        if let Ok(fv) = result {
+            for ((_, values), cell) in carried.iter_mut().zip(&case.cells) {
+                values.push(cell.clone());
+            }
+            vectors.push(fv);
+        }
+    }
+    if vectors.is_empty() {
+        bail!("all {} cases of {} failed; no output written", cases.len(), manifest.display());
+    }
+    write_table(out, format, carried, &vectors)?;
+    if failed > 0 {
+        bail!(
+            "{failed} of {} cases failed (see the messages above); {} holds the {} successful rows",
+            cases.len(),
+            out.display(),
+            vectors.len()
+        );
+    }
+    Ok(())
+}
+
+fn extract_case(
+    case: &Case,
+    settings: &ExtractionSettings,
+    extractor: &Extractor,
+) -> anyhow::Result<FeatureVector> {
+    match case.label {
+        Some(label) if label != settings.label() => {
+            let per_case = Extractor::new(settings.clone().with_label(label)?)?;
+            per_case.extract(&case.image, &case.mask).map_err(flatten)
+        }
+        _ => extractor.extract(&case.image, &case.mask).map_err(flatten),
+    }
+}
+
+/// The library's messages already name the file and the problem, including the underlying
+/// error's text; printing its `source()` chain as well would repeat the operating-system
+/// message ("No such file or directory" twice), so the chain is flattened into one message.
+fn flatten(e: radlsig_radiomics::Error) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Reads PyRadiomics' batch CSV: column names and one [`Case`] per row.
+fn read_manifest(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Case>)> {
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0)) // every column as text, carried through unchanged
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+        .with_context(|| format!("reading manifest {}", path.display()))?;
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    for required in ["Image", "Mask"] {
+        if !names.iter().any(|n| n == required) {
+            bail!("{}: no {required} column (columns: {})", path.display(), names.join(", "));
+        }
+    }
+    if df.height() == 0 {
+        bail!("{}: no cases", path.display());
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    let text_columns: Vec<&StringChunked> = df
+        .columns()
+        .iter()
+        .map(|c| c.str())
+        .collect::<PolarsResult<_>>()
+        .with_context(|| format!("reading manifest {}", path.display()))?;
+    let cell = |col: &str, row: usize| -> Option<String> {
+        let i = names.iter().position(|n| n == col)?;
+        text_columns[i].get(row).map(str::to_string).filter(|s| !s.trim().is_empty())
+    };
+    let mut cases = Vec::with_capacity(df.height());
+    for row in 0..df.height() {
+        let line = row + 2;
+        let image = cell("Image", row)
+            .with_context(|| format!("{} line {line}: empty Image", path.display()))?;
+        let mask = cell("Mask", row)
+            .with_context(|| format!("{} line {line}: empty Mask", path.display()))?;
+        let label = match cell("Label", row) {
+            None => None,
+            Some(text) => {
+                let label = parse_label(&text).with_context(|| {
+                    format!(
+                        "{} line {line}: Label {text:?} is not a positive integer",
+                        path.display()
+                    )
+                })?;
+                Some(label)
+            }
+        };
+        cases.push(Case {
+            row: row + 1,
+            cells: text_columns.iter().map(|c| c.get(row).map(str::to_string)).collect(),
+            image: base.join(image.trim()),
+            mask: base.join(mask.trim()),
+            label,
+        });
+    }
+    Ok((names, cases))
+}
+
+/// A label cell: a positive integer, also written as `2.0` (as pandas writes integer labels
+/// with missing values).
+fn parse_label(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let v = t.parse::<i64>().ok().or_else(|| {
+        let f = t.parse::<f64>().ok()?;
+        (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+    })?;
+    (v > 0).then_some(v)
+}
+
+/// Writes the carried text columns followed by one float column per feature, atomically.
+fn write_table(
+    out: &Path,
+    format: Format,
+    carried: Vec<(String, Vec<Option<String>>)>,
+    vectors: &[FeatureVector],
+) -> anyhow::Result<()> {
+    let first = &vectors[0];
+    let names: Vec<&str> = first.names().collect();
+    for (i, fv) in vectors.iter().enumerate().skip(1) {
+        if !fv.names().eq(names.iter().copied()) {
+            bail!("row {} produced different feature columns from row 1", i + 1);
+        }
+    }
+    let height = vectors.len();
+    let mut columns: Vec<Column> = Vec::with_capacity(carried.len() + names.len());
+    for (name, values) in carried {
+        if names.contains(&name.as_str()) {
+            bail!("manifest column {name} has the name of a feature");
+        }
+        columns.push(Column::new(name.into(), values));
+    }
+    for (j, name) in names.iter().enumerate() {
+        let values: Vec<f64> = vectors.iter().map(|fv| fv.features[j].1).collect();
+        columns.push(Column::new((*name).into(), values));
+    }
+    let mut df = DataFrame::new(height, columns).context("building the output table")?;
+    radlsig_volume::write_atomically(out, |tmp| -> anyhow::Result<()> {
+        let mut file = File::create(tmp).with_context(|| format!("creating {}", out.display()))?;
+        match format {
+            Format::Csv => CsvWriter::new(&mut file).include_header(true).finish(&mut df),
+            Format::Parquet => ParquetWriter::new(&mut file).finish(&mut df).map(|_| ()),
+        }
+        .with_context(|| format!("writing {}", out.display()))?;
+        file.sync_all().with_context(|| format!("writing {}", out.display()))?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_formats() {
+        assert_eq!(parse_label("2"), Some(2));
+        assert_eq!(parse_label(" 7.0 "), Some(7));
+        assert_eq!(parse_label("0"), None);
+        assert_eq!(parse_label("1.5"), None);
+        assert_eq!(parse_label("x"), None);
+        assert_eq!(Format::of(Path::new("a/b.CSV")).unwrap(), Format::Csv);
+        assert_eq!(Format::of(Path::new("b.parquet")).unwrap(), Format::Parquet);
+        assert!(Format::of(Path::new("b.xlsx")).is_err());
+    }
+}
