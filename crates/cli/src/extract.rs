@@ -7,8 +7,30 @@
 //!   column is carried into the output, in order; relative paths are resolved against the
 //!   CSV's folder) and runs the cases in parallel.
 //!
+//! - `radlsig extract --cohort MANIFEST.csv [--params P.yaml] [--habitats H.yaml|H.toml]
+//!   [--fit-split train] [--habitat-maps DIR] [--no-delta] --out OUT.csv|parquet [--jobs N]`
+//!   reads a radlsig cohort manifest (`ID`, `label`, `split`, `center`, `Image`/`Mask` or
+//!   `Image:<name>`/`Mask:<name>` per sequence or time point; `datasets/README.md`) and writes
+//!   `ID`, then `label`, `split`, `center` (each when some case has one), then the features.
+//!   Columns (details in `cohort_features`): PyRadiomics' names for a single sequence
+//!   (`original_glcm_Contrast`); prefixed by the sequence for several (`T1_original_…`,
+//!   `ADC_original_…`); for `pre`/`post` time points (`Image:pre`, or `Image:T1_pre`),
+//!   prefixed by the time point (`pre_original_…`, `post_T1_original_…`) plus
+//!   `delta_<column>` = post − pre and `reldelta_<column>` = (post − pre)/pre (empty where pre
+//!   is 0) unless `--no-delta`. `--habitats` (the habitat table of
+//!   `radlsig_radiomics::habitats::settings`, YAML or TOML by extension) adds habitat columns
+//!   (`habitat1_descriptor_VolumeFraction`, `habitat1_original_firstorder_Mean`,
+//!   `habitat1_T1_…`, `pre_habitat1_…`); the habitat model, including the choice of k, is
+//!   fitted on the cases whose `split` is `--fit-split` (default `train`; `all` = every case,
+//!   for exploration only: it lets validation and test cases shape the habitats) and applied
+//!   to every case. `--habitat-maps DIR` writes each case's habitat label map
+//!   (`DIR/<ID>[_pre|_post].nii.gz`) and the fitted model (`DIR/habitat-model.json`). Empty
+//!   cells mark values that are undefined (a habitat too small in a case: the count is
+//!   printed on stderr).
+//!
 //! The label is, by precedence: the row's `Label` cell (as in PyRadiomics' batch mode), then
-//! `--label`, then the parameter file's `label`, then 1.
+//! `--label`, then the parameter file's `label`, then 1 (for `--cohort`, the mask label; the
+//! manifest's `label` column is the outcome).
 //!
 //! A failing batch case is reported on stderr with its row, files and reason, and the others go
 //! on. The output then holds the successful rows only (PyRadiomics writes empty values for
@@ -25,12 +47,16 @@ use polars::prelude::{
     Column, CsvReadOptions, CsvWriter, DataFrame, ParquetWriter, PolarsResult, SerReader,
     SerWriter, StringChunked,
 };
+use radlsig_cohort::Manifest;
+use radlsig_radiomics::habitats::{HabitatSettings, RawHabitatSettings};
 use radlsig_radiomics::{ExtractionSettings, Extractor, FeatureVector};
+
+use crate::cohort_features::{CohortFeatureOptions, extract_cohort};
 use rayon::prelude::*;
 
 /// Flags of `radlsig extract`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["image", "manifest"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["image", "manifest", "cohort"])))]
 pub struct Args {
     /// Image file (NRRD or NIfTI) of a single case.
     #[arg(long, requires = "mask", value_name = "IMG")]
@@ -41,6 +67,21 @@ pub struct Args {
     /// PyRadiomics batch CSV with columns Image, Mask and optionally Label.
     #[arg(long, conflicts_with_all = ["image", "mask"], value_name = "CSV")]
     manifest: Option<PathBuf>,
+    /// radlsig cohort manifest (ID, label, split, center, Image[:<name>], Mask[:<name>]).
+    #[arg(long, conflicts_with_all = ["image", "mask", "manifest"], value_name = "CSV")]
+    cohort: Option<PathBuf>,
+    /// Habitat settings (YAML or TOML): adds habitat features (needs --cohort).
+    #[arg(long, requires = "cohort", value_name = "FILE")]
+    habitats: Option<PathBuf>,
+    /// The split the habitat model is fitted on (`all`: every case).
+    #[arg(long, requires = "habitats", default_value = "train", value_name = "SPLIT")]
+    fit_split: String,
+    /// Folder for each case's habitat label map (NIfTI) and the fitted habitat model.
+    #[arg(long, requires = "habitats", value_name = "DIR")]
+    habitat_maps: Option<PathBuf>,
+    /// No delta_/reldelta_ columns for a pre/post cohort.
+    #[arg(long, requires = "cohort")]
+    no_delta: bool,
     /// PyRadiomics parameter file (YAML); PyRadiomics' defaults when absent.
     #[arg(long, value_name = "YAML")]
     params: Option<PathBuf>,
@@ -108,6 +149,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.jobs == Some(0) {
         bail!("--jobs must be at least 1");
     }
+    if let Some(cohort) = &args.cohort {
+        return run_cohort(cohort, &args, extractor, format);
+    }
 
     // One pool for everything: cases run in parallel in a batch, and the feature classes of a
     // case in parallel too (`--jobs 1` is fully single-threaded).
@@ -129,6 +173,135 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         _ => bail!("give either --image and --mask, or --manifest"),
     })
+}
+
+/// `--cohort`: reads the manifest and the habitat settings, then hands over to
+/// [`extract_cohort`].
+fn run_cohort(
+    path: &Path,
+    args: &Args,
+    extractor: Extractor,
+    format: Format,
+) -> anyhow::Result<()> {
+    let habitats = args.habitats.as_deref().map(read_habitat_settings).transpose()?;
+    let manifest = Manifest::load(path)?;
+    let fit_rows: Vec<usize> = match &habitats {
+        None => Vec::new(),
+        Some(_) => {
+            let rows: Vec<usize> = manifest
+                .cases
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    args.fit_split == "all" || c.split.as_deref() == Some(&args.fit_split)
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if rows.is_empty() {
+                bail!(
+                    "{}: no case has split {:?} to fit the habitats on (--fit-split; `all` fits on every case)",
+                    path.display(),
+                    args.fit_split
+                );
+            }
+            rows
+        }
+    };
+    let options = CohortFeatureOptions {
+        extractor,
+        habitats,
+        habitat_maps: args.habitat_maps.clone(),
+        delta: !args.no_delta,
+        jobs: args.jobs,
+    };
+    let bar = ProgressBar::new(manifest.cases.len() as u64).with_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} cases [{elapsed_precise} < {eta_precise}]",
+        )
+        .context("progress bar template")?,
+    );
+    let features = extract_cohort(&manifest, &options, &fit_rows, &bar)?;
+    bar.finish_and_clear();
+    for f in &features.failures {
+        eprintln!("error: case {} ({} row {}): {}", f.id, path.display(), f.row, f.reason);
+    }
+    if let Some(model) = &features.habitat_model {
+        eprintln!(
+            "habitats: k = {} fitted on {} training cases (split {:?})",
+            model.k(),
+            fit_rows
+                .iter()
+                .filter(|&&r| !features.failures.iter().any(|f| f.id == manifest.cases[r].id))
+                .count(),
+            args.fit_split
+        );
+        if let Some(dir) = &args.habitat_maps {
+            model.save(&dir.join("habitat-model.json")).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    if !features.habitat_gaps.is_empty() {
+        let cases: std::collections::BTreeSet<&str> =
+            features.habitat_gaps.iter().map(|g| g.id.as_str()).collect();
+        eprintln!(
+            "note: {} habitat feature groups of {} cases are empty cells (habitat absent or too small)",
+            features.habitat_gaps.len(),
+            cases.len()
+        );
+    }
+    if features.ids.is_empty() {
+        bail!("all {} cases of {} failed; no output written", manifest.cases.len(), path.display());
+    }
+    let mut df = features.to_dataframe()?;
+    let by_id: std::collections::HashMap<&str, &radlsig_cohort::Case> =
+        manifest.cases.iter().map(|c| (c.id.as_str(), c)).collect();
+    let cases: Vec<&radlsig_cohort::Case> =
+        features.ids.iter().map(|id| by_id[id.as_str()]).collect();
+    let mut at = 1;
+    if manifest.cases.iter().any(|c| c.label.is_some()) {
+        let values: Vec<Option<i32>> = cases.iter().map(|c| c.label.map(i32::from)).collect();
+        df.insert_column(at, Column::new("label".into(), values))
+            .context("building the output table")?;
+        at += 1;
+    }
+    let text_columns: [(&str, fn(&radlsig_cohort::Case) -> Option<String>); 2] =
+        [("split", |c| c.split.clone()), ("center", |c| c.center.clone())];
+    for (name, get) in text_columns {
+        if manifest.cases.iter().any(|c| get(c).is_some()) {
+            let values: Vec<Option<String>> = cases.iter().map(|c| get(c)).collect();
+            df.insert_column(at, Column::new(name.into(), values))
+                .context("building the output table")?;
+            at += 1;
+        }
+    }
+    write_frame(&args.out, format, &mut df)?;
+    if !features.failures.is_empty() {
+        bail!(
+            "{} of {} cases failed (see the messages above); {} holds the {} successful rows",
+            features.failures.len(),
+            manifest.cases.len(),
+            args.out.display(),
+            features.ids.len()
+        );
+    }
+    Ok(())
+}
+
+/// Reads habitat settings: YAML (`.yaml`/`.yml`) or TOML (`.toml`), the habitat table itself.
+fn read_habitat_settings(path: &Path) -> anyhow::Result<HabitatSettings> {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("toml") => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let raw: RawHabitatSettings =
+                toml::from_str(&text).with_context(|| path.display().to_string())?;
+            HabitatSettings::try_from(raw).with_context(|| path.display().to_string())
+        }
+        Some("yaml" | "yml") => {
+            HabitatSettings::from_yaml_file(path).map_err(|e| anyhow::anyhow!("{e}"))
+        }
+        _ => bail!("{}: habitat settings must end in .yaml, .yml or .toml", path.display()),
+    }
 }
 
 fn run_batch(
@@ -313,11 +486,16 @@ fn write_table(
         columns.push(Column::new((*name).into(), values));
     }
     let mut df = DataFrame::new(height, columns).context("building the output table")?;
+    write_frame(out, format, &mut df)
+}
+
+/// Writes a table as CSV or Parquet, atomically.
+fn write_frame(out: &Path, format: Format, df: &mut DataFrame) -> anyhow::Result<()> {
     radlsig_volume::write_atomically(out, |tmp| -> anyhow::Result<()> {
         let mut file = File::create(tmp).with_context(|| format!("creating {}", out.display()))?;
         match format {
-            Format::Csv => CsvWriter::new(&mut file).include_header(true).finish(&mut df),
-            Format::Parquet => ParquetWriter::new(&mut file).finish(&mut df).map(|_| ()),
+            Format::Csv => CsvWriter::new(&mut file).include_header(true).finish(df),
+            Format::Parquet => ParquetWriter::new(&mut file).finish(df).map(|_| ()),
         }
         .with_context(|| format!("writing {}", out.display()))?;
         file.sync_all().with_context(|| format!("writing {}", out.display()))?;

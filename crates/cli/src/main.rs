@@ -5,11 +5,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cohort_features;
+mod demo;
 mod embed;
 mod evaluate;
 mod extract;
 mod import;
 mod info;
+mod run;
 mod synth;
 mod train_cnn;
 
@@ -37,6 +40,10 @@ enum Command {
     TrainCnn(train_cnn::Args),
     /// Deep features (ID, deep_000…, dl_prob) of a cohort's cases from a trained CNN.
     Embed(embed::Args),
+    /// Run an experiment (experiments/NAME.toml): features, CNN, RAsig/DLsig/RADLsig, evaluation.
+    Run(run::Args),
+    /// Make the default synthetic cohort and run experiments/demo.toml end to end.
+    Demo(demo::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -48,6 +55,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::TrainCnn(args) => train_cnn::run(args),
         Command::Embed(args) => embed::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }
 

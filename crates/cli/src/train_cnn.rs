@@ -163,9 +163,9 @@ pub fn bar(len: usize, template: &str) -> ProgressBar {
 }
 
 /// Draws the epoch progress bar and rewrites `epochs.csv` after each epoch.
-struct CliObserver {
-    table: PathBuf,
-    bar: Option<ProgressBar>,
+pub(crate) struct CliObserver {
+    pub(crate) table: PathBuf,
+    pub(crate) bar: Option<ProgressBar>,
 }
 
 impl TrainingObserver for CliObserver {

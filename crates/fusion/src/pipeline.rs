@@ -225,7 +225,13 @@ impl StepConfig {
                     FittedStep::Lasso(sel),
                     format!(
                         "rule = \"{rule}\" chose lambda = {lambda:.4e}, where every coefficient \
-                         is 0; try rule = \"min\""
+                         is 0; {}",
+                        if l.rule == LambdaRule::Min {
+                            "the cross-validation prefers the null model: the features carry \
+                             no detectable signal for these training rows"
+                        } else {
+                            "try rule = \"min\""
+                        }
                     ),
                 )
             }

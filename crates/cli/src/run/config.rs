@@ -1,0 +1,437 @@
+//! The experiment configuration of `radlsig run` (`experiments/NAME.toml`).
+//!
+//! ```toml
+//! name = "demo"                  # default: the file's stem; outputs go to runs/NAME/
+//! seed = 1                       # default seed of the split (and nothing else)
+//!
+//! [cohort]
+//! manifest = "../datasets/generated/demo/manifest.csv"   # relative to this file
+//! label = 1                      # ROI label in the mask files (default 1)
+//!
+//! [split]                        # how patients are split (default: method = "manifest")
+//! method = "random"              # "random" | "manifest" | "centre" | "kfold"
+//! validation_fraction = 0.2      # random: stratified by label, seeded
+//! # method = "manifest": the manifest's `split` column; `train` is fitted on, every other
+//! #   value (val, test, …) is a split that is only evaluated
+//! # method = "centre": external = ["C"]  (cases of these centres are the external split)
+//! # method = "kfold":  folds = 5, repeats = 1  (stratified; out-of-fold predictions)
+//!
+//! [radiomics]                    # RAsig features; omit the section for no radiomics
+//! params = "params.yaml"         # PyRadiomics parameter file, or inline text:
+//! # params_yaml = "setting:\n  binWidth: 25\n"
+//! # habitats = "habitats.yaml" / habitats_yaml = "…"  (habitat features, fitted on train)
+//! delta = true                   # delta_/reldelta_ columns for pre/post cohorts
+//!
+//! [cnn]                          # DLsig embeddings; omit for no CNN
+//! config = "cnn.toml"            # radlsig train-cnn configuration, or inline:
+//! # [cnn.training]  epochs = 10 …   (the same keys as a train-cnn TOML file)
+//! device = "cpu"                 # cpu | ndarray | wgpu (the last two need cargo features)
+//! threads = 2                    # CPU threads; results are bit-identical for a seed and thread count
+//! # early_stopping_split = "val"  # manifest split for early stopping (default: inner split of train)
+//!
+//! [clinical]                     # clinical block (for fusion.clinical / fusion.combined)
+//! columns = ["age", "sex"]       # numeric if every value parses, else categorical (one-hot)
+//!
+//! [fusion]                       # radlsig_fusion::FusionConfig: rasig, dlsig, radlsig_early, …
+//!
+//! [evaluation]
+//! bootstrap = 2000               # stratified bootstrap resamples for the metric CIs (0 = off)
+//! conf_level = 0.95
+//! threshold_from = "train"       # Youden thresholds chosen on this split, applied to all
+//! ```
+//!
+//! Every section rejects unknown keys, naming them. [`ExperimentConfig::resolved`] makes the
+//! configuration self-contained (parameter files inlined, the CNN configuration fully resolved):
+//! that is what `run.lock.toml` records and `radlsig run --lock` replays.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use radlsig_fusion::FusionConfig;
+use serde::{Deserialize, Serialize};
+
+/// The whole experiment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// Name of the run (the output folder `runs/NAME`); default: the config file's stem.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Default seed of the split.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// The cohort.
+    pub cohort: CohortSection,
+    /// The split.
+    #[serde(default)]
+    pub split: SplitConfig,
+    /// Handcrafted radiomics features.
+    #[serde(default)]
+    pub radiomics: Option<RadiomicsSection>,
+    /// The 3D CNN.
+    #[serde(default)]
+    pub cnn: Option<CnnSection>,
+    /// Clinical variables.
+    #[serde(default)]
+    pub clinical: Option<ClinicalSection>,
+    /// Signatures to fit.
+    pub fusion: FusionConfig,
+    /// Evaluation settings.
+    #[serde(default)]
+    pub evaluation: EvaluationSection,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_label() -> i64 {
+    1
+}
+fn default_true() -> bool {
+    true
+}
+fn default_fraction() -> f64 {
+    0.2
+}
+fn default_folds() -> usize {
+    5
+}
+fn default_repeats() -> usize {
+    1
+}
+fn default_train_names() -> Vec<String> {
+    vec!["train".into()]
+}
+fn default_device() -> String {
+    "cpu".into()
+}
+fn default_bootstrap() -> usize {
+    2000
+}
+fn default_conf_level() -> f64 {
+    0.95
+}
+fn default_threshold_from() -> Option<String> {
+    Some("train".into())
+}
+
+/// `[cohort]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortSection {
+    /// Cohort manifest (see datasets/README.md), relative to the config file.
+    pub manifest: PathBuf,
+    /// ROI label in the mask files.
+    #[serde(default = "default_label")]
+    pub label: i64,
+}
+
+/// `[split]`, tagged by `method`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SplitConfig {
+    /// The manifest's `split` column: rows whose split is in `train` are fitted on; every other
+    /// split is evaluated only.
+    Manifest {
+        /// Split values that are training data (default `["train"]`).
+        #[serde(default = "default_train_names")]
+        train: Vec<String>,
+    },
+    /// Stratified random split into `train` and `validation`.
+    Random {
+        /// Fraction of each class in `validation` (default 0.2: the 8:2 split).
+        #[serde(default = "default_fraction")]
+        validation_fraction: f64,
+        /// Seed (default: the experiment seed).
+        #[serde(default)]
+        seed: Option<u64>,
+    },
+    /// External validation by centre: the listed centres are split `external`.
+    Centre {
+        /// Centres held out.
+        external: Vec<String>,
+    },
+    /// Repeated stratified k-fold cross-validation: every case is predicted by the model
+    /// fitted without its fold (split `cv`, one evaluation per repeat: `cv1`, `cv2`, …).
+    Kfold {
+        /// Folds (default 5).
+        #[serde(default = "default_folds")]
+        folds: usize,
+        /// Repeats with different fold assignments (default 1).
+        #[serde(default = "default_repeats")]
+        repeats: usize,
+        /// Seed (default: the experiment seed).
+        #[serde(default)]
+        seed: Option<u64>,
+    },
+}
+
+impl Default for SplitConfig {
+    fn default() -> Self {
+        SplitConfig::Manifest { train: default_train_names() }
+    }
+}
+
+/// `[radiomics]`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadiomicsSection {
+    /// PyRadiomics parameter file (YAML), relative to the config file.
+    #[serde(default)]
+    pub params: Option<PathBuf>,
+    /// The parameter file's text inline (instead of `params`).
+    #[serde(default)]
+    pub params_yaml: Option<String>,
+    /// Habitat settings file (YAML), relative to the config file.
+    #[serde(default)]
+    pub habitats: Option<PathBuf>,
+    /// Habitat settings inline (instead of `habitats`).
+    #[serde(default)]
+    pub habitats_yaml: Option<String>,
+    /// `delta_`/`reldelta_` columns for cohorts with pre/post time points (default true).
+    #[serde(default = "default_true")]
+    pub delta: bool,
+}
+
+/// `[cnn]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CnnSection {
+    /// `radlsig train-cnn` configuration file (TOML), relative to the config file.
+    #[serde(default)]
+    pub config: Option<PathBuf>,
+    /// The same configuration inline.
+    #[serde(default)]
+    pub training: Option<toml::Table>,
+    /// The configuration fully resolved (JSON, as the model folder's `config.json`); written
+    /// by the lock file.
+    #[serde(default)]
+    pub resolved_json: Option<String>,
+    /// Compute backend.
+    #[serde(default = "default_device")]
+    pub device: String,
+    /// CPU threads (default: all cores). Recorded in the lock file.
+    #[serde(default)]
+    pub threads: Option<usize>,
+    /// A split of the manifest whose cases drive the CNN's early stopping (e.g. `val` with
+    /// `split.method = "manifest"`: model selection on the validation set, as MedMNIST does);
+    /// default: an inner split of the training rows.
+    #[serde(default)]
+    pub early_stopping_split: Option<String>,
+}
+
+/// `[clinical]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClinicalSection {
+    /// Manifest columns to use.
+    pub columns: Vec<String>,
+}
+
+/// `[evaluation]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSection {
+    /// Stratified bootstrap resamples for the metric CIs (0 = off).
+    #[serde(default = "default_bootstrap")]
+    pub bootstrap: usize,
+    /// Confidence level.
+    #[serde(default = "default_conf_level")]
+    pub conf_level: f64,
+    /// Split on which Youden thresholds are chosen (then applied to every split).
+    #[serde(default = "default_threshold_from")]
+    pub threshold_from: Option<String>,
+}
+
+impl Default for EvaluationSection {
+    fn default() -> Self {
+        EvaluationSection {
+            bootstrap: default_bootstrap(),
+            conf_level: default_conf_level(),
+            threshold_from: default_threshold_from(),
+        }
+    }
+}
+
+impl ExperimentConfig {
+    /// Parses TOML text; `source` names the file in errors, and relative paths are resolved
+    /// against `base`.
+    pub fn from_toml_str(text: &str, source: &Path, base: &Path) -> anyhow::Result<Self> {
+        let mut config: ExperimentConfig =
+            toml::from_str(text).with_context(|| format!("{}", source.display()))?;
+        config.resolve_paths(base);
+        config.check().with_context(|| format!("{}", source.display()))?;
+        Ok(config)
+    }
+
+    /// Reads an experiment file.
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the experiment file {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut config = Self::from_toml_str(&text, path, base)?;
+        if config.name.is_none() {
+            config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        }
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        join(&mut self.cohort.manifest);
+        if let Some(r) = &mut self.radiomics {
+            r.params.as_mut().map(join);
+            r.habitats.as_mut().map(join);
+        }
+        if let Some(c) = &mut self.cnn {
+            c.config.as_mut().map(join);
+        }
+    }
+
+    /// Checks what can be checked without reading data; lists every problem with its key.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let mut problems = Vec::new();
+        if let Some(name) = &self.name
+            && (name.is_empty() || name.contains(['/', '\\']) || name == "." || name == "..")
+        {
+            problems.push(format!("name: {name:?} is not a valid folder name"));
+        }
+        match &self.split {
+            SplitConfig::Manifest { train } if train.is_empty() => {
+                problems.push("split.train: must name at least one split".into())
+            }
+            SplitConfig::Random { validation_fraction: f, .. } if !(*f > 0.0 && *f < 1.0) => {
+                problems.push(format!("split.validation_fraction: must be in (0, 1), got {f}"))
+            }
+            SplitConfig::Centre { external } if external.is_empty() => {
+                problems.push("split.external: must name at least one centre".into())
+            }
+            SplitConfig::Kfold { folds, repeats, .. } => {
+                if *folds < 2 {
+                    problems.push(format!("split.folds: must be ≥ 2, got {folds}"));
+                }
+                if *repeats < 1 {
+                    problems.push("split.repeats: must be ≥ 1".into());
+                }
+            }
+            _ => {}
+        }
+        if let Some(r) = &self.radiomics {
+            if r.params.is_some() && r.params_yaml.is_some() {
+                problems.push("radiomics: give params or params_yaml, not both".into());
+            }
+            if r.habitats.is_some() && r.habitats_yaml.is_some() {
+                problems.push("radiomics: give habitats or habitats_yaml, not both".into());
+            }
+        }
+        if let Some(c) = &self.cnn {
+            let given = [c.config.is_some(), c.training.is_some(), c.resolved_json.is_some()];
+            if given.iter().filter(|g| **g).count() > 1 {
+                problems.push("cnn: give one of config, training, resolved_json".into());
+            }
+            if c.threads == Some(0) {
+                problems.push("cnn.threads: must be ≥ 1".into());
+            }
+        }
+        let e = &self.evaluation;
+        if !(e.conf_level > 0.0 && e.conf_level < 1.0) {
+            problems
+                .push(format!("evaluation.conf_level: must be in (0, 1), got {}", e.conf_level));
+        }
+        let f = &self.fusion;
+        if self.radiomics.is_none() && (f.rasig.is_some() || f.radlsig_early.is_some()) {
+            problems.push("fusion.rasig / fusion.radlsig_early need a [radiomics] section".into());
+        }
+        if self.cnn.is_none() && (f.dlsig.is_some() || f.radlsig_early.is_some()) {
+            problems.push("fusion.dlsig / fusion.radlsig_early need a [cnn] section".into());
+        }
+        if self.clinical.is_none() && f.clinical.is_some() {
+            problems.push("fusion.clinical needs a [clinical] section".into());
+        }
+        if f.rasig.is_none()
+            && f.dlsig.is_none()
+            && f.radlsig_early.is_none()
+            && f.clinical.is_none()
+        {
+            problems.push("fusion: configures no signature".into());
+        }
+        if let Err(err) = f.check("fusion") {
+            problems.push(err.to_string());
+        }
+        if !problems.is_empty() {
+            bail!("bad experiment configuration:\n  {}", problems.join("\n  "));
+        }
+        Ok(())
+    }
+
+    /// The run's name.
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or("experiment")
+    }
+
+    /// The split seed.
+    pub fn split_seed(&self) -> u64 {
+        match &self.split {
+            SplitConfig::Random { seed, .. } | SplitConfig::Kfold { seed, .. } => {
+                seed.unwrap_or(self.seed)
+            }
+            _ => self.seed,
+        }
+    }
+}
+
+impl RadiomicsSection {
+    /// The PyRadiomics parameter text (empty: PyRadiomics' defaults).
+    pub fn params_text(&self) -> anyhow::Result<String> {
+        read_inline_or_file(&self.params_yaml, &self.params, "radiomics.params")
+    }
+
+    /// The habitat settings text, if habitats are configured.
+    pub fn habitats_text(&self) -> anyhow::Result<Option<String>> {
+        if self.habitats.is_none() && self.habitats_yaml.is_none() {
+            return Ok(None);
+        }
+        read_inline_or_file(&self.habitats_yaml, &self.habitats, "radiomics.habitats").map(Some)
+    }
+}
+
+fn read_inline_or_file(
+    inline: &Option<String>,
+    file: &Option<PathBuf>,
+    key: &str,
+) -> anyhow::Result<String> {
+    match (inline, file) {
+        (Some(text), _) => Ok(text.clone()),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("{key}: cannot read {}", path.display())),
+        (None, None) => Ok(String::new()),
+    }
+}
+
+impl CnnSection {
+    /// The training configuration, fully resolved and checked.
+    pub fn training_config(&self) -> anyhow::Result<radlsig_deep::TrainingConfig> {
+        if let Some(json) = &self.resolved_json {
+            let config: radlsig_deep::TrainingConfig =
+                serde_json::from_str(json).context("cnn.resolved_json")?;
+            if let Err(problems) = config.check() {
+                bail!("cnn.resolved_json: {}", problems.join("; "));
+            }
+            return Ok(config);
+        }
+        if let Some(path) = &self.config {
+            return radlsig_deep::TrainingConfig::from_toml_file(path)
+                .with_context(|| format!("cnn.config {}", path.display()));
+        }
+        let text = match &self.training {
+            Some(table) => toml::to_string(table).context("cnn.training")?,
+            None => String::new(),
+        };
+        radlsig_deep::TrainingConfig::from_toml_str(&text, Some(Path::new("cnn.training")))
+            .context("cnn.training")
+    }
+}

@@ -1,0 +1,322 @@
+//! The printed results table and `report.html`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use polars::prelude::{DataFrame, DataType};
+use radlsig_cohort::Manifest;
+use radlsig_evaluate::Evaluation;
+use radlsig_fusion::SignatureSet;
+
+use super::Lock;
+use super::config::ExperimentConfig;
+use super::split::Fit;
+
+/// A column as optional floats (None when absent or null).
+fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::Float64).ok())
+        .and_then(|c| c.f64().ok().map(|v| v.iter().collect()))
+        .unwrap_or_else(|| vec![None; df.height()])
+}
+
+/// A column as strings.
+fn strings(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::String).ok())
+        .and_then(|c| c.str().ok().map(|v| v.iter().map(|s| s.unwrap_or("").to_string()).collect()))
+        .unwrap_or_else(|| vec![String::new(); df.height()])
+}
+
+fn f3(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{v:.3}"))
+}
+
+fn p_value(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(p) if p < 0.001 => "<0.001".into(),
+        Some(p) => format!("{p:.3}"),
+    }
+}
+
+/// One metrics row, formatted.
+struct MetricRow {
+    split: String,
+    score: String,
+    n: String,
+    auc: String,
+    sensitivity: String,
+    specificity: String,
+    accuracy: String,
+}
+
+fn metric_rows(e: &Evaluation) -> Vec<MetricRow> {
+    let m = &e.metrics;
+    let split = strings(m, "split");
+    let score = strings(m, "score");
+    let n = floats(m, "n");
+    let (auc, lo, hi) = (floats(m, "auc"), floats(m, "auc_ci_low"), floats(m, "auc_ci_high"));
+    let with_ci = |v: &[Option<f64>], name: &str, i: usize| {
+        let lo = floats(m, &format!("{name}_ci_low"))[i];
+        let hi = floats(m, &format!("{name}_ci_high"))[i];
+        match (lo, hi) {
+            (Some(l), Some(h)) => format!("{} [{l:.3}–{h:.3}]", f3(v[i])),
+            _ => f3(v[i]),
+        }
+    };
+    let (sens, spec, acc) =
+        (floats(m, "sensitivity"), floats(m, "specificity"), floats(m, "accuracy"));
+    (0..m.height())
+        .map(|i| MetricRow {
+            split: split[i].clone(),
+            score: score[i].clone(),
+            n: n[i].map_or("–".into(), |v| format!("{v:.0}")),
+            auc: match (lo[i], hi[i]) {
+                (Some(l), Some(h)) => format!("{} [{l:.3}–{h:.3}]", f3(auc[i])),
+                _ => f3(auc[i]),
+            },
+            sensitivity: with_ci(&sens, "sensitivity", i),
+            specificity: with_ci(&spec, "specificity", i),
+            accuracy: with_ci(&acc, "accuracy", i),
+        })
+        .collect()
+}
+
+/// DeLong comparisons of RADLsig against RAsig and DLsig (or all pairs when there is no
+/// RADLsig): split, pair, AUC difference, p.
+fn comparison_rows(e: &Evaluation) -> Vec<[String; 4]> {
+    let c = &e.comparisons;
+    let (split, a, b) = (strings(c, "split"), strings(c, "score_a"), strings(c, "score_b"));
+    let (d, p) = (floats(c, "auc_difference"), floats(c, "p_value"));
+    let any_radl = a.iter().chain(b.iter()).any(|s| s.starts_with("RADLsig"));
+    (0..c.height())
+        .filter(|&i| {
+            let radl = a[i].starts_with("RADLsig") || b[i].starts_with("RADLsig");
+            let other = ["RAsig", "DLsig"].contains(&a[i].as_str())
+                || ["RAsig", "DLsig"].contains(&b[i].as_str());
+            !any_radl || (radl && other)
+        })
+        .map(|i| {
+            // Name the fused signature first, so that ΔAUC > 0 means fusion is better.
+            if b[i].starts_with("RADLsig") && !a[i].starts_with("RADLsig") {
+                let d = d[i].map(|v| -v);
+                [split[i].clone(), format!("{} vs {}", b[i], a[i]), f3(d), p_value(p[i])]
+            } else {
+                [split[i].clone(), format!("{} vs {}", a[i], b[i]), f3(d[i]), p_value(p[i])]
+            }
+        })
+        .collect()
+}
+
+/// The table `radlsig run` and `radlsig demo` print.
+pub fn text_table(e: &Evaluation, _signatures: &[(String, String)]) -> String {
+    let rows = metric_rows(e);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{:<14} {:<11} {:>4}  {:<22} {:<22} {:<22}",
+        "signature", "split", "n", "AUC [95% CI]", "sensitivity", "specificity"
+    );
+    for r in &rows {
+        let _ = writeln!(
+            out,
+            "{:<14} {:<11} {:>4}  {:<22} {:<22} {:<22}",
+            r.score, r.split, r.n, r.auc, r.sensitivity, r.specificity
+        );
+    }
+    let comparisons = comparison_rows(e);
+    if !comparisons.is_empty() {
+        let _ = writeln!(out, "\nDeLong tests (paired, two-sided)");
+        let _ = writeln!(out, "{:<11} {:<28} {:>8} {:>8}", "split", "comparison", "ΔAUC", "p");
+        for [s, pair, d, p] in &comparisons {
+            let _ = writeln!(out, "{s:<11} {pair:<28} {d:>8} {p:>8}");
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// What the HTML report shows.
+pub struct ReportInput<'a> {
+    pub config: &'a ExperimentConfig,
+    pub manifest: &'a Manifest,
+    pub labels: &'a [u8],
+    pub fits: &'a [Fit],
+    pub evaluation: &'a Evaluation,
+    pub sets: &'a [(String, SignatureSet)],
+    pub cnn_dirs: &'a [(String, PathBuf)],
+    pub dropped: &'a BTreeMap<String, Vec<String>>,
+    pub lock: &'a Lock,
+    pub roc_svg: &'a str,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    out.push_str("<table><tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr>\n");
+    for r in rows {
+        out.push_str("<tr>");
+        for c in r {
+            let _ = write!(out, "<td>{}</td>", esc(c));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+}
+
+/// A self-contained HTML page (no scripts, no external files).
+pub fn html(r: &ReportInput<'_>) -> String {
+    let mut o = String::new();
+    let name = esc(r.config.name());
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>radlsig — {name}</title>\
+         <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;\
+         text-align:left;font-size:14px}}th{{background:#f0f0f0}}code,pre{{background:#f7f7f7;\
+         padding:2px 4px}}pre{{padding:8px;overflow-x:auto}}</style></head><body>\n\
+         <h1>radlsig run: {name}</h1>\n"
+    );
+
+    // Cohort.
+    o.push_str("<h2>Cohort and split</h2>\n");
+    let _ = writeln!(
+        o,
+        "<p>Manifest <code>{}</code>: {} cases, {} with label 1. Split: <code>{}</code>.</p>",
+        esc(&r.manifest.path.display().to_string()),
+        r.manifest.cases.len(),
+        r.labels.iter().filter(|&&l| l == 1).count(),
+        esc(&format!("{:?}", r.config.split))
+    );
+    let mut counts: BTreeMap<(String, String), [usize; 2]> = BTreeMap::new();
+    for fit in r.fits.iter().take(1) {
+        for (i, split) in &fit.predict {
+            counts.entry((fit.name.clone(), split.clone())).or_default()[r.labels[*i] as usize] +=
+                1;
+        }
+    }
+    let rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|((_, s), [n0, n1])| {
+            vec![s.clone(), (n0 + n1).to_string(), n1.to_string(), n0.to_string()]
+        })
+        .collect();
+    table(&mut o, &["split", "cases", "label 1", "label 0"], &rows);
+    if r.fits.len() > 1 {
+        let _ = writeln!(
+            o,
+            "<p>{} fits (cross-validation); each case is predicted by the fit that did not train on it.</p>",
+            r.fits.len()
+        );
+    }
+
+    // Metrics.
+    o.push_str("<h2>Discrimination</h2>\n<p>AUC with DeLong 95% CI; sensitivity, specificity and accuracy at the Youden threshold");
+    if let Some(t) = &r.config.evaluation.threshold_from {
+        let _ =
+            write!(o, " chosen on <code>{}</code> and applied unchanged to every split", esc(t));
+    }
+    o.push_str(", with stratified bootstrap CIs.</p>\n");
+    let rows: Vec<Vec<String>> = metric_rows(r.evaluation)
+        .into_iter()
+        .map(|m| vec![m.score, m.split, m.n, m.auc, m.sensitivity, m.specificity, m.accuracy])
+        .collect();
+    table(
+        &mut o,
+        &["signature", "split", "n", "AUC [95% CI]", "sensitivity", "specificity", "accuracy"],
+        &rows,
+    );
+    let comparisons = comparison_rows(r.evaluation);
+    if !comparisons.is_empty() {
+        o.push_str("<h3>DeLong tests (paired, two-sided)</h3>\n");
+        let rows: Vec<Vec<String>> = comparisons.into_iter().map(|c| c.to_vec()).collect();
+        table(&mut o, &["split", "comparison", "ΔAUC", "p"], &rows);
+    }
+    o.push_str("<h3>ROC curves</h3>\n");
+    o.push_str(r.roc_svg);
+    o.push_str("\n<p>More: <code>metrics.csv</code>, <code>comparisons.csv</code>, <code>roc.csv</code>, <code>calibration.svg</code>, <code>predictions.parquet</code>.</p>\n");
+
+    // Signatures.
+    o.push_str("<h2>Signatures</h2>\n");
+    for (fit, set) in r.sets.iter().take(1) {
+        if r.sets.len() > 1 {
+            let _ = writeln!(
+                o,
+                "<p>Shown: fit <code>{}</code> (all fits are in <code>signature.json</code>).</p>",
+                esc(fit)
+            );
+        }
+        for s in &set.signatures {
+            let _ = writeln!(
+                o,
+                "<h3>{}</h3>\n<pre>{}</pre>",
+                esc(s.signature.id.name()),
+                esc(&s.signature.formula())
+            );
+        }
+    }
+    if !r.dropped.is_empty() {
+        o.push_str(
+            "<p>Feature columns left out because a training row had no defined value:</p><ul>",
+        );
+        for (fit, d) in r.dropped {
+            let _ = write!(o, "<li>fit {}: {}</li>", esc(fit), esc(&d.join(", ")));
+        }
+        o.push_str("</ul>\n");
+    }
+
+    // CNN.
+    if !r.cnn_dirs.is_empty() {
+        o.push_str("<h2>CNN</h2>\n");
+        let mut rows = Vec::new();
+        for (fit, dir) in r.cnn_dirs {
+            let summary = std::fs::read_to_string(dir.join("training.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str::<radlsig_deep::TrainingSummary>(&t).ok());
+            if let Some(s) = summary {
+                rows.push(vec![
+                    fit.clone(),
+                    format!("{:?}", s.status),
+                    s.epochs_run.to_string(),
+                    s.best_epoch.map_or("–".into(), |e| e.to_string()),
+                    f3(s.best_val_auc),
+                    if s.inner_split {
+                        "inner split of train".into()
+                    } else {
+                        "early-stopping split".into()
+                    },
+                ]);
+            }
+        }
+        table(
+            &mut o,
+            &["fit", "status", "epochs", "best epoch", "early-stopping AUC", "early stopping on"],
+            &rows,
+        );
+    }
+
+    // Reproducibility.
+    o.push_str("<h2>Reproducibility</h2>\n");
+    let _ = writeln!(
+        o,
+        "<p>radlsig {} (commit <code>{}</code>), burn {}, {} threads; cohort SHA-256 <code>{}</code>. \
+         Replay with <code>radlsig run --lock runs/{name}/run.lock.toml</code>.</p>",
+        esc(&r.lock.radlsig_version),
+        esc(&r.lock.git_commit),
+        esc(&r.lock.burn_version),
+        r.lock.threads,
+        esc(&r.lock.cohort_sha256),
+    );
+    o.push_str("</body></html>\n");
+    o
+}

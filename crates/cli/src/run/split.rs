@@ -1,0 +1,202 @@
+//! Which rows each model is fitted on and which rows it predicts.
+
+use anyhow::bail;
+use radlsig_cohort::Manifest;
+use radlsig_fusion::stratified_folds;
+
+use super::config::{ExperimentConfig, SplitConfig};
+
+/// One model fit: its training rows and the rows it predicts (with their split names).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fit {
+    /// `main` for a single split, `r1f1`, `r1f2`, … for cross-validation.
+    pub name: String,
+    /// Manifest row indices (0-based) the model is fitted on.
+    pub train: Vec<usize>,
+    /// Rows that are only used for early stopping of the CNN (never for fusion fitting).
+    pub early_stopping: Vec<usize>,
+    /// Predicted rows and the split each is reported under (training rows included, as
+    /// `train`, for a single split).
+    pub predict: Vec<(usize, String)>,
+}
+
+/// The fits of an experiment, in order. Checks that every training set and every reported
+/// split holds both classes (naming the split) and that no split is empty.
+pub fn plan_fits(
+    config: &ExperimentConfig,
+    manifest: &Manifest,
+    labels: &[u8],
+    early_stopping_split: Option<&str>,
+) -> anyhow::Result<Vec<Fit>> {
+    let n = manifest.cases.len();
+    let mut fits = Vec::new();
+    let single = |names: Vec<String>| -> anyhow::Result<Fit> {
+        let mut train = Vec::new();
+        let mut early = Vec::new();
+        let mut predict = Vec::new();
+        for (i, name) in names.into_iter().enumerate() {
+            if name == "train" {
+                train.push(i);
+            } else if Some(name.as_str()) == early_stopping_split {
+                early.push(i);
+            }
+            predict.push((i, name));
+        }
+        Ok(Fit { name: "main".into(), train, early_stopping: early, predict })
+    };
+    match &config.split {
+        SplitConfig::Manifest { train } => {
+            let mut names = Vec::with_capacity(n);
+            let mut missing = Vec::new();
+            for case in &manifest.cases {
+                match case.split.as_deref() {
+                    Some(s) if train.iter().any(|t| t == s) => names.push("train".to_string()),
+                    Some(s) => names.push(s.to_string()),
+                    None => {
+                        missing.push(case.row);
+                        names.push(String::new());
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                bail!(
+                    "{}: split.method = \"manifest\" but rows {} have no split",
+                    manifest.path.display(),
+                    list(&missing)
+                );
+            }
+            fits.push(single(names)?);
+        }
+        SplitConfig::Random { validation_fraction, .. } => {
+            // Stratified: shuffle each class with the seed (the fusion crate's fold dealer with
+            // round(1/fraction) folds would only allow 1/k fractions), then take the first
+            // round(fraction × n_c) of each class.
+            let names = random_split(labels, *validation_fraction, config.split_seed());
+            fits.push(single(names)?);
+        }
+        SplitConfig::Centre { external } => {
+            let mut names = Vec::with_capacity(n);
+            let mut missing = Vec::new();
+            for case in &manifest.cases {
+                match case.center.as_deref() {
+                    Some(c) if external.iter().any(|e| e == c) => {
+                        names.push("external".to_string())
+                    }
+                    Some(_) => names.push("train".to_string()),
+                    None => {
+                        missing.push(case.row);
+                        names.push(String::new());
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                bail!(
+                    "{}: split.method = \"centre\" but rows {} have no center",
+                    manifest.path.display(),
+                    list(&missing)
+                );
+            }
+            for e in external {
+                if !manifest.cases.iter().any(|c| c.center.as_deref() == Some(e)) {
+                    bail!("split.external: no case of the manifest has center {e:?}");
+                }
+            }
+            fits.push(single(names)?);
+        }
+        SplitConfig::Kfold { folds, repeats, .. } => {
+            for r in 0..*repeats {
+                let seed = config.split_seed().wrapping_add(r as u64);
+                let fold = stratified_folds(labels, *folds, seed)
+                    .map_err(|e| anyhow::anyhow!("split: {folds}-fold cross-validation: {e}"))?;
+                for f in 0..*folds {
+                    let train = (0..n).filter(|&i| fold[i] != f).collect();
+                    let predict = (0..n)
+                        .filter(|&i| fold[i] == f)
+                        .map(|i| (i, format!("cv{}", r + 1)))
+                        .collect();
+                    fits.push(Fit {
+                        name: format!("r{}f{}", r + 1, f + 1),
+                        train,
+                        early_stopping: Vec::new(),
+                        predict,
+                    });
+                }
+            }
+        }
+    }
+    for fit in &fits {
+        check_classes(&fit.train, labels, &format!("the training split of fit {}", fit.name))?;
+        if !fit.early_stopping.is_empty() {
+            check_classes(&fit.early_stopping, labels, "the early-stopping split")?;
+        }
+        let mut names: Vec<&str> = fit.predict.iter().map(|(_, s)| s.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        if matches!(config.split, SplitConfig::Kfold { .. }) {
+            continue; // a fold is evaluated pooled with the other folds of its repeat
+        }
+        for name in names {
+            let rows: Vec<usize> =
+                fit.predict.iter().filter(|(_, s)| s == name).map(|(i, _)| *i).collect();
+            check_classes(&rows, labels, &format!("split {name:?}"))?;
+        }
+    }
+    Ok(fits)
+}
+
+/// Stratified random split names (`train` / `validation`), deterministic for a seed.
+pub fn random_split(labels: &[u8], fraction: f64, seed: u64) -> Vec<String> {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut names = vec!["train".to_string(); labels.len()];
+    for class in [0u8, 1] {
+        let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        rows.shuffle(&mut rng);
+        let k = (fraction * rows.len() as f64).round() as usize;
+        for &i in &rows[..k.min(rows.len())] {
+            names[i] = "validation".to_string();
+        }
+    }
+    names
+}
+
+fn check_classes(rows: &[usize], labels: &[u8], what: &str) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        bail!("{what} is empty");
+    }
+    let pos = rows.iter().filter(|&&i| labels[i] == 1).count();
+    if pos == 0 || pos == rows.len() {
+        bail!(
+            "{what} has only one class ({} cases, all labelled {}): AUCs and models need both",
+            rows.len(),
+            if pos == 0 { 0 } else { 1 }
+        );
+    }
+    Ok(())
+}
+
+fn list(rows: &[usize]) -> String {
+    let shown: Vec<String> = rows.iter().take(10).map(|r| r.to_string()).collect();
+    if rows.len() > 10 {
+        format!("{}, … ({} in all)", shown.join(", "), rows.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_split_is_stratified_and_seeded() {
+        let labels: Vec<u8> = (0..50).map(|i| u8::from(i % 5 == 0)).collect(); // 10 positives
+        let a = random_split(&labels, 0.2, 7);
+        assert_eq!(a, random_split(&labels, 0.2, 7));
+        assert_ne!(a, random_split(&labels, 0.2, 8));
+        let val = |c: u8| (0..50).filter(|&i| labels[i] == c && a[i] == "validation").count();
+        assert_eq!(val(1), 2); // round(0.2 × 10)
+        assert_eq!(val(0), 8); // round(0.2 × 40)
+    }
+}

@@ -1,0 +1,358 @@
+//! `radlsig run`: reproducibility, caching, `--lock` replay, leakage, the signature formula
+//! applied by hand, and bad configurations — on a small synthetic cohort made by `radlsig synth`
+//! (40 cases of 44×44×12 voxels, a tiny CNN) so the whole file runs in seconds.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::{DataType, ParquetReader, SerReader};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_radlsig"))
+}
+
+fn ok(out: Output, what: &str) -> Output {
+    assert!(
+        out.status.success(),
+        "{what} failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A small synthetic cohort (seeded; strong planted signal so every split has signal).
+fn cohort(dir: &Path) -> PathBuf {
+    let out = dir.join("cohort");
+    ok(
+        bin()
+            .args(["synth", "--out"])
+            .arg(&out)
+            .args(["--cases", "40", "--size", "44x44x12", "--seed", "5", "--centres", "2"])
+            .args(["--split", "0.7,0.3,0", "--jobs", "2"])
+            .output()
+            .unwrap(),
+        "synth",
+    );
+    out.join("manifest.csv")
+}
+
+/// The test experiment: radiomics (firstorder + shape + GLCM), a tiny CNN, all signatures.
+fn config_text(manifest: &Path, split: &str) -> String {
+    format!(
+        r#"
+name = "t"
+seed = 3
+[cohort]
+manifest = "{}"
+[split]
+{split}
+[radiomics]
+params_yaml = """
+setting:
+  binWidth: 10
+featureClass:
+  firstorder:
+  shape:
+  glcm:
+"""
+[cnn]
+threads = 2
+[cnn.training]
+seed = 2
+epochs = 2
+batch_size = 8
+patience = 0
+[cnn.training.preprocess]
+crop_size = 8
+spacing = 3.0
+intensity = "mr"
+[cnn.training.model]
+stem_width = 4
+widths = [8]
+blocks = [1]
+strides = [2]
+embedding = 4
+dropout = 0.0
+[fusion]
+seed = 4
+[fusion.rasig]
+steps = [{{ kind = "standardize" }}, {{ kind = "near_zero_variance", threshold = 1e-8 }}, {{ kind = "mrmr", k = 3 }}]
+model = {{ kind = "logistic", ridge = 0.1 }}
+[fusion.dlsig]
+source = "probability"
+[fusion.radlsig_early]
+steps = [{{ kind = "standardize" }}, {{ kind = "near_zero_variance", threshold = 1e-8 }}, {{ kind = "mrmr", k = 3 }}]
+model = {{ kind = "logistic", ridge = 0.1 }}
+[fusion.radlsig_late]
+folds = 3
+[evaluation]
+bootstrap = 200
+"#,
+        manifest.display().to_string().replace('\\', "/")
+    )
+}
+
+fn write_config(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("t.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(config: &Path, runs: &Path) -> Output {
+    bin().arg("run").arg(config).arg("--runs").arg(runs).output().unwrap()
+}
+
+const TABLES: [&str; 7] = [
+    "features.parquet",
+    "embeddings.parquet",
+    "predictions.parquet",
+    "metrics.csv",
+    "comparisons.csv",
+    "signature.json",
+    "roc.svg",
+];
+
+fn same_outputs(a: &Path, b: &Path) {
+    for name in TABLES {
+        let x = std::fs::read(a.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let y = std::fs::read(b.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(x == y, "{name} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+fn read_parquet(path: &Path) -> polars::prelude::DataFrame {
+    ParquetReader::new(File::open(path).unwrap()).finish().unwrap()
+}
+
+fn strings(df: &polars::prelude::DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect()
+}
+
+fn floats(df: &polars::prelude::DataFrame, name: &str) -> Vec<f64> {
+    df.column(name)
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+#[test]
+fn runs_are_reproducible_cached_replayable_and_the_formula_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = cohort(tmp.path());
+    let config = write_config(
+        tmp.path(),
+        &config_text(&manifest, "method = \"random\"\nvalidation_fraction = 0.3"),
+    );
+    let runs1 = tmp.path().join("runs1");
+    let first = ok(run(&config, &runs1), "first run");
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    for s in ["RAsig", "DLsig", "RADLsig_early", "RADLsig_late", "validation", "DeLong"] {
+        assert!(stdout.contains(s), "{s} missing from the printed table:\n{stdout}");
+    }
+    let dir1 = runs1.join("t");
+    for f in TABLES.iter().chain(&["report.html", "run.lock.toml", "calibration.svg"]) {
+        assert!(dir1.join(f).is_file(), "{f} not written");
+    }
+
+    // A re-run skips the cached stages and writes the same bytes.
+    let copy = tmp.path().join("copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    for name in TABLES {
+        std::fs::copy(dir1.join(name), copy.join(name)).unwrap();
+    }
+    let again = ok(run(&config, &runs1), "second run");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("features: cached"), "{stderr}");
+    assert!(stderr.contains("cnn main: cached"), "{stderr}");
+    same_outputs(&copy, &dir1);
+
+    // A fresh run elsewhere (nothing cached) gives byte-identical tables.
+    let runs2 = tmp.path().join("runs2");
+    ok(run(&config, &runs2), "fresh run");
+    same_outputs(&dir1, &runs2.join("t"));
+
+    // --lock replays the run exactly.
+    let runs3 = tmp.path().join("runs3");
+    ok(
+        bin()
+            .args(["run", "--lock"])
+            .arg(dir1.join("run.lock.toml"))
+            .arg("--runs")
+            .arg(&runs3)
+            .output()
+            .unwrap(),
+        "lock replay",
+    );
+    same_outputs(&dir1, &runs3.join("t"));
+
+    // The RAsig formula (standardise, then intercept + Σ coefficient × z) applied by hand to
+    // features.parquet reproduces the linear predictors in predictions.parquet.
+    let signatures: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir1.join("signature.json")).unwrap())
+            .unwrap();
+    let rasig = signatures["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["signature"])
+        .find(|s| s["id"] == "rasig")
+        .expect("rasig in signature.json");
+    let standardize = rasig["preprocessing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "standardize")
+        .expect("a standardize transform");
+    let names: Vec<&str> =
+        standardize["features"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let features = read_parquet(&dir1.join("features.parquet"));
+    let ids = strings(&features, "ID");
+    let mut by_hand = vec![rasig["intercept"].as_f64().unwrap(); ids.len()];
+    let terms = rasig["terms"].as_array().unwrap();
+    assert!(!terms.is_empty(), "RAsig selected no feature");
+    for term in terms {
+        let name = term["name"].as_str().unwrap();
+        let j = names.iter().position(|n| *n == name).unwrap();
+        let mean = standardize["means"][j].as_f64().unwrap();
+        let scale = standardize["scales"][j].as_f64().unwrap();
+        let x = floats(&features, name);
+        let b = term["coefficient"].as_f64().unwrap();
+        for (lp, x) in by_hand.iter_mut().zip(x) {
+            *lp += b * (x - mean) / scale;
+        }
+    }
+    let predictions = read_parquet(&dir1.join("predictions.parquet"));
+    let (pid, sig) = (strings(&predictions, "ID"), strings(&predictions, "signature"));
+    let (lp, score) = (floats(&predictions, "linear_predictor"), floats(&predictions, "score"));
+    let mut checked = 0;
+    for k in 0..pid.len() {
+        if sig[k] != "RAsig" {
+            continue;
+        }
+        let i = ids.iter().position(|id| *id == pid[k]).unwrap();
+        assert!((lp[k] - by_hand[i]).abs() <= 1e-9 * (1.0 + by_hand[i].abs()), "{}", pid[k]);
+        assert!((score[k] - 1.0 / (1.0 + (-by_hand[i]).exp())).abs() <= 1e-12);
+        checked += 1;
+    }
+    assert_eq!(checked, ids.len());
+}
+
+#[test]
+fn validation_data_does_not_change_any_fitted_parameter() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = cohort(tmp.path());
+    let split = "method = \"manifest\"";
+    let config = write_config(tmp.path(), &config_text(&manifest, split));
+    let runs_a = tmp.path().join("a");
+    ok(run(&config, &runs_a), "run on the original cohort");
+
+    // Change every validation image (brighter, more contrast); nothing else changes.
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let (split_col, image_col) = (col("split"), col("Image"));
+    let rows: Vec<Vec<String>> =
+        lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    let base = manifest.parent().unwrap();
+    let mut replaced = 0;
+    for r in rows.iter().filter(|r| r[split_col] == "val") {
+        let path = base.join(&r[image_col]);
+        let mut image = radlsig_volume::read_volume(&path).unwrap();
+        image.data_mut().mapv_inplace(|v| (1.3 * v + 7.0).round());
+        radlsig_volume::write_volume(&image, &path).unwrap();
+        replaced += 1;
+    }
+    assert!(replaced > 0);
+    let runs_b = tmp.path().join("b");
+    ok(run(&config, &runs_b), "run with changed validation images");
+    let (a, b) = (runs_a.join("t"), runs_b.join("t"));
+    let sa = std::fs::read_to_string(a.join("signature.json")).unwrap();
+    let sb = std::fs::read_to_string(b.join("signature.json")).unwrap();
+    assert_eq!(sa, sb, "a fitted parameter changed with the validation data");
+    // Training rows' predictions are unchanged; validation rows' are not.
+    let pa = read_parquet(&a.join("predictions.parquet"));
+    let pb = read_parquet(&b.join("predictions.parquet"));
+    let (split_a, lp_a, lp_b) =
+        (strings(&pa, "split"), floats(&pa, "linear_predictor"), floats(&pb, "linear_predictor"));
+    assert_eq!(strings(&pa, "ID"), strings(&pb, "ID"));
+    let mut val_changed = false;
+    for k in 0..split_a.len() {
+        if split_a[k] == "train" {
+            assert_eq!(lp_a[k], lp_b[k]);
+        } else if lp_a[k] != lp_b[k] {
+            val_changed = true;
+        }
+    }
+    assert!(val_changed, "the changed validation images changed no prediction");
+}
+
+#[test]
+fn bad_configs_fail_before_any_work_naming_the_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = cohort(tmp.path());
+    let good = config_text(&manifest, "method = \"manifest\"");
+    let runs = tmp.path().join("runs");
+    let fails = |text: &str, expect: &[&str]| {
+        let path = write_config(tmp.path(), text);
+        let out = run(&path, &runs);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "accepted: {text}");
+        for e in expect {
+            assert!(stderr.contains(e), "expected {e:?} in:\n{stderr}");
+        }
+        assert!(!runs.exists(), "the run folder was created before the checks passed");
+    };
+    // Unknown keys, at the top and in a section.
+    fails(&good.replace("seed = 3", "seeed = 3"), &["seeed"]);
+    fails(&good.replace("bootstrap = 200", "bootstrapp = 200"), &["bootstrapp"]);
+    fails(&good.replace("{ kind = \"mrmr\", k = 3 }]\nmodel = { kind = \"logistic\", ridge = 0.1 }\n[fusion.dlsig]", "{ kind = \"mrmr\", kk = 3 }]\n[fusion.dlsig]"), &["kk"]);
+    // A missing manifest, and a manifest naming a missing image.
+    fails(&good.replace("manifest.csv", "nothere.csv"), &["nothere.csv"]);
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let broken = manifest.with_file_name("broken.csv");
+    let first_image =
+        text.lines().nth(1).unwrap().split(',').find(|c| c.contains("images/")).unwrap();
+    std::fs::write(&broken, text.replacen(first_image, "images/gone.nii.gz", 1)).unwrap();
+    fails(&good.replace("manifest.csv", "broken.csv"), &["gone.nii.gz"]);
+    // A split with one class: move every positive validation case to training.
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let (label_col, split_col) = (
+        header.iter().position(|h| *h == "label").unwrap(),
+        header.iter().position(|h| *h == "split").unwrap(),
+    );
+    let mut out = String::from(text.lines().next().unwrap());
+    for line in text.lines().skip(1) {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        if cells[split_col] == "val" && cells[label_col] == "1" {
+            cells[split_col] = "train";
+        }
+        out.push('\n');
+        out.push_str(&cells.join(","));
+    }
+    std::fs::write(manifest.with_file_name("oneclass.csv"), out + "\n").unwrap();
+    fails(&good.replace("manifest.csv", "oneclass.csv"), &["split \"val\"", "one class"]);
+    // A bad value and a missing section.
+    fails(&good.replace("bootstrap = 200", "bootstrap = 200\nconf_level = 1.5"), &["conf_level"]);
+    fails(
+        &good
+            .replace("source = \"probability\"", "source = \"probability\"\n")
+            .replace("[cnn]\nthreads = 2", "[cnnx]\nthreads = 2"),
+        &["cnnx"],
+    );
+}
