@@ -65,14 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let embeddings = embed(&model, &samples)?;
 
     let width = embeddings.features.ncols();
-    let digits = width.saturating_sub(1).to_string().len().max(3);
-    let mut columns = vec![Column::new("ID".into(), embeddings.ids.clone())];
-    for (j, values) in embeddings.features.columns().into_iter().enumerate() {
-        columns.push(Column::new(format!("deep_{j:0digits$}").into(), values.to_vec()));
-    }
-    columns.push(Column::new("dl_prob".into(), embeddings.probabilities.clone()));
-    let mut df =
-        DataFrame::new(embeddings.ids.len(), columns).context("building the embedding table")?;
+    let mut df = embeddings_frame(&embeddings)?;
     radlsig_volume::write_atomically(&args.out, |tmp| -> anyhow::Result<()> {
         let mut file =
             File::create(tmp).with_context(|| format!("creating {}", args.out.display()))?;
@@ -89,4 +82,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The embedding table: `ID`, `deep_000` … (zero-padded to the width), `dl_prob`.
+pub(crate) fn embeddings_frame(e: &radlsig_deep::Embeddings) -> anyhow::Result<DataFrame> {
+    let width = e.features.ncols();
+    let digits = width.saturating_sub(1).to_string().len().max(3);
+    let mut columns = vec![Column::new("ID".into(), e.ids.clone())];
+    for (j, values) in e.features.columns().into_iter().enumerate() {
+        columns.push(Column::new(format!("deep_{j:0digits$}").into(), values.to_vec()));
+    }
+    columns.push(Column::new("dl_prob".into(), e.probabilities.clone()));
+    DataFrame::new(e.ids.len(), columns).context("building the embedding table")
 }

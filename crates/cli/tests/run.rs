@@ -356,3 +356,63 @@ fn bad_configs_fail_before_any_work_naming_the_problem() {
         &["cnnx"],
     );
 }
+
+#[test]
+fn kfold_predicts_every_case_once_per_repeat_from_a_model_that_did_not_see_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = cohort(tmp.path());
+    let text = config_text(&manifest, "method = \"kfold\"\nfolds = 4\nrepeats = 2");
+    // Radiomics only: cut the CNN and the signatures that need it.
+    let cnn = text.find("[cnn]").unwrap();
+    let fusion = text.find("[fusion]").unwrap();
+    let mut text = format!("{}{}", &text[..cnn], &text[fusion..]);
+    let dl = text.find("[fusion.dlsig]").unwrap();
+    let eval = text.find("[evaluation]").unwrap();
+    text = format!("{}{}", &text[..dl], &text[eval..]);
+    let config = write_config(tmp.path(), &text);
+    let runs = tmp.path().join("runs");
+    let out = ok(run(&config, &runs), "kfold run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("cv1") && stdout.contains("cv2"), "{stdout}");
+    let dir = runs.join("t");
+    let predictions = read_parquet(&dir.join("predictions.parquet"));
+    let (ids, fits, splits, sigs) = (
+        strings(&predictions, "ID"),
+        strings(&predictions, "fit"),
+        strings(&predictions, "split"),
+        strings(&predictions, "signature"),
+    );
+    let n_cases = std::fs::read_to_string(&manifest).unwrap().lines().count() - 1;
+    for repeat in ["cv1", "cv2"] {
+        let mut seen: Vec<&str> = (0..ids.len())
+            .filter(|&k| splits[k] == repeat && sigs[k] == "RAsig")
+            .map(|k| ids[k].as_str())
+            .collect();
+        seen.sort_unstable();
+        let before = seen.len();
+        seen.dedup();
+        assert_eq!(seen.len(), before, "{repeat}: a case predicted twice");
+        assert_eq!(seen.len(), n_cases, "{repeat}: not every case predicted");
+    }
+    // One fitted set per (repeat, fold), each predicting about a quarter of the cases.
+    let sets: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("signature.json")).unwrap())
+            .unwrap();
+    let names: Vec<&String> = sets.as_object().unwrap().keys().collect();
+    assert_eq!(names.len(), 8);
+    assert!(names.iter().all(|n| n.starts_with('r') && n.contains('f')));
+    let mut by_fit: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for k in 0..ids.len() {
+        if sigs[k] == "RAsig" {
+            by_fit.entry(fits[k].as_str()).or_default().push(ids[k].as_str());
+        }
+    }
+    assert_eq!(by_fit.len(), 8);
+    for (fit, rows) in by_fit {
+        assert!(
+            rows.len() * 4 >= n_cases - 4 && rows.len() * 4 <= n_cases + 4,
+            "{fit}: {}",
+            rows.len()
+        );
+    }
+}

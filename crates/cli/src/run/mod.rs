@@ -361,22 +361,18 @@ pub fn run_experiment(
                     "preprocessing {pos}/{len} {wide_bar} {eta}",
                 );
                 let tick = || progress.inc(1);
-                let train_samples = prepare_samples(
-                    &cases(&fit.train),
-                    sequences,
-                    &training.preprocess,
-                    config.cohort.label,
-                    Some(&pre_cache),
-                    &tick,
-                )?;
-                let early_samples = prepare_samples(
-                    &cases(&fit.early_stopping),
-                    sequences,
-                    &training.preprocess,
-                    config.cohort.label,
-                    Some(&pre_cache),
-                    &tick,
-                )?;
+                let prepare = |rows: &[usize]| {
+                    prepare_samples(
+                        &cases(rows),
+                        sequences,
+                        &training.preprocess,
+                        config.cohort.label,
+                        Some(&pre_cache),
+                        &tick,
+                    )
+                };
+                let train_samples = prepare(&fit.train)?;
+                let early_samples = prepare(&fit.early_stopping)?;
                 progress.finish_and_clear();
                 let resume = model_dir.join("checkpoint").exists();
                 let options = TrainOptions { device: *device, resume };
@@ -413,7 +409,7 @@ pub fn run_experiment(
                 )?;
                 progress.finish_and_clear();
                 let e = embed(&model, &samples)?;
-                write_parquet(&emb_path, &mut embeddings_frame(&e)?)?;
+                write_parquet(&emb_path, &mut crate::embed::embeddings_frame(&e)?)?;
             }
             let table = RawTable::read_parquet(&emb_path)?.aligned(m, "embeddings")?;
             frames.push((fit.name.clone(), emb_path.clone()));
@@ -602,17 +598,6 @@ fn wide_predictions(
         columns.push(Column::new(c.as_str().into(), s));
     }
     Ok(DataFrame::new(keys.len(), columns)?)
-}
-
-fn embeddings_frame(e: &radlsig_deep::Embeddings) -> anyhow::Result<DataFrame> {
-    let width = e.features.ncols();
-    let digits = width.saturating_sub(1).to_string().len().max(3);
-    let mut columns = vec![Column::new("ID".into(), e.ids.clone())];
-    for (j, values) in e.features.columns().into_iter().enumerate() {
-        columns.push(Column::new(format!("deep_{j:0digits$}").into(), values.to_vec()));
-    }
-    columns.push(Column::new("dl_prob".into(), e.probabilities.clone()));
-    Ok(DataFrame::new(e.ids.len(), columns)?)
 }
 
 /// `embeddings.parquet`: the single fit's table, or every fit's rows with a `fit` column.
