@@ -28,7 +28,8 @@
 //!   `reldelta_` is `None` (an empty cell) where pre is 0; both are `None` where either value is.
 //! - **Habitats** (module `radlsig_radiomics::habitats` gives the names): after a time point's
 //!   (or the cohort's) whole-tumour columns, `habitat<h>_descriptor_VolumeFraction`,
-//!   `habitat<h>_descriptor_ConnectedComponents`, `habitat<h>_descriptor_LargestComponentFraction`
+//!   `habitat<h>_descriptor_ConnectedComponents`, `habitat<h>_descriptor_LargestComponentFraction`,
+//!   `habitat<h>_descriptor_CentroidOffset`, `habitat<h>_descriptor_CentroidOffsetNormalized`
 //!   and the feature families per habitat, `habitat<h>_original_glcm_Contrast` for one unnamed
 //!   sequence or `habitat<h>_T1_original_glcm_Contrast` per sequence (descriptors are not
 //!   per sequence: the sequences are clustered together). With time points they are prefixed
@@ -101,7 +102,8 @@ pub struct CaseFailure {
     pub reason: String,
 }
 
-/// A habitat whose family features are missing in one case (descriptors are still given).
+/// A habitat whose family features are missing in one case (its volume fraction and component
+/// descriptors are still given; its centroid offsets are empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HabitatGap {
     /// The case's ID.

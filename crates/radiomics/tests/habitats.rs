@@ -1,5 +1,5 @@
-//! Habitat radiomics: criteria and k-means against scikit-learn, determinism, descriptors by
-//! hand, the missing-value rule, save/load, and a planted sub-region signal that habitat
+//! Habitat radiomics: criteria and k-means against scikit-learn, determinism, descriptors
+//! (counts and centroid offsets) by hand, the missing-value rule, save/load, and a planted sub-region signal that habitat
 //! features find and whole-tumour features miss.
 //!
 //! The synthetic cohort is built here (in memory, seeded): the cohort crate's generator is not
@@ -16,6 +16,9 @@
 use ndarray::{Array2, Array3};
 use radlsig_radiomics::habitats::criteria::{calinski_harabasz_score, silhouette_score};
 use radlsig_radiomics::habitats::kmeans::kmeans;
+use radlsig_radiomics::habitats::spatial::{
+    centroid, centroid_offset, centroid_offset_normalized, equivalent_sphere_radius,
+};
 use radlsig_radiomics::habitats::{
     HabitatCase, HabitatModel, HabitatSettings, RawHabitatSettings, VoxelFeature,
 };
@@ -411,11 +414,15 @@ fn habitat_descriptors_and_missing_values() {
             "habitat1_descriptor_VolumeFraction",
             "habitat1_descriptor_ConnectedComponents",
             "habitat1_descriptor_LargestComponentFraction",
+            "habitat1_descriptor_CentroidOffset",
+            "habitat1_descriptor_CentroidOffsetNormalized",
             "habitat1_original_firstorder_Mean",
             "habitat1_original_glcm_Contrast",
             "habitat2_descriptor_VolumeFraction",
             "habitat2_descriptor_ConnectedComponents",
             "habitat2_descriptor_LargestComponentFraction",
+            "habitat2_descriptor_CentroidOffset",
+            "habitat2_descriptor_CentroidOffsetNormalized",
             "habitat2_original_firstorder_Mean",
             "habitat2_original_glcm_Contrast",
         ]
@@ -427,6 +434,19 @@ fn habitat_descriptors_and_missing_values() {
     assert_eq!(v("habitat2_descriptor_VolumeFraction"), Some(5.0 / 48.0));
     assert_eq!(v("habitat2_descriptor_ConnectedComponents"), Some(2.0));
     assert_eq!(v("habitat2_descriptor_LargestComponentFraction"), Some(0.8));
+    // Centroids (x, y) in mm (1 mm voxels): the slab's at (3.5, 2.5); habitat 2's at
+    // ((0+1+0+1+6)/5, (0+0+1+1+4)/5) = (1.6, 1.2), offset √(1.9² + 1.3²) = √5.3; habitat 1
+    // holds the rest, Σx = 6·28 − 8 = 160 and Σy = 8·15 − 6 = 114 over 43 voxels, offset
+    // √((150.5 − 160)² + (107.5 − 114)²)/43 = √132.5/43 (and 43·d₁ = 5·d₂, the balance of the
+    // two centroids about the slab's). Equivalent-sphere radius of 48 mm³: ∛(36/π).
+    let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() <= 1e-12 * b.max(1.0));
+    let radius = (36.0 / std::f64::consts::PI).cbrt();
+    let (d1, d2) = (132.5f64.sqrt() / 43.0, 5.3f64.sqrt());
+    assert!(close(v("habitat1_descriptor_CentroidOffset"), d1));
+    assert!(close(v("habitat2_descriptor_CentroidOffset"), d2));
+    assert!(close(v("habitat1_descriptor_CentroidOffsetNormalized"), d1 / radius));
+    assert!(close(v("habitat2_descriptor_CentroidOffsetNormalized"), d2 / radius));
+    assert!((43.0 * d1 - 5.0 * d2).abs() < 1e-12);
     // Family features are the extractor's on the sub-mask: mean of 42 zeros and one 30.
     assert_eq!(v("habitat1_original_firstorder_Mean"), Some(30.0 / 43.0));
     assert_eq!(v("habitat2_original_firstorder_Mean"), Some(100.0));
@@ -466,6 +486,91 @@ fn habitat_descriptors_and_missing_values() {
     let hf = model.features(&case, &map, &ex).unwrap();
     assert_eq!(hf.get("habitat2_original_firstorder_Mean"), Some(None));
     assert!(hf.missing[0].reason.contains("minimumROISize"), "{}", hf.missing[0].reason);
+
+    // A case without bright voxels has an empty habitat 2: volume fraction and component
+    // count 0, centroid offsets undefined (None), not 0.
+    let dark = HabitatCase::single(
+        "dark",
+        Volume::new(Array3::zeros((1, 6, 8)), g, PixelType::Int16).unwrap(),
+        Mask::new(Array3::from_elem((1, 6, 8), true), g).unwrap(),
+    )
+    .unwrap();
+    let (map, hf) = model.extract_case(&dark, &ex).unwrap();
+    assert_eq!(map.counts(), [48, 0]);
+    assert_eq!(hf.get("habitat2_descriptor_VolumeFraction"), Some(Some(0.0)));
+    assert_eq!(hf.get("habitat2_descriptor_ConnectedComponents"), Some(Some(0.0)));
+    assert_eq!(hf.get("habitat2_descriptor_CentroidOffset"), Some(None));
+    assert_eq!(hf.get("habitat2_descriptor_CentroidOffsetNormalized"), Some(None));
+    assert_eq!(hf.get("habitat1_descriptor_CentroidOffset"), Some(Some(0.0)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spatial descriptors (`habitats::spatial`) by hand.
+
+/// A region of shape `[z, y, x]` true on the inclusive index box `lo..=hi` (`[z, y, x]`).
+fn block(shape: [usize; 3], lo: [usize; 3], hi: [usize; 3]) -> Array3<bool> {
+    Array3::from_shape_fn((shape[0], shape[1], shape[2]), |(z, y, x)| {
+        (lo[0]..=hi[0]).contains(&z) && (lo[1]..=hi[1]).contains(&y) && (lo[2]..=hi[2]).contains(&x)
+    })
+}
+
+#[test]
+fn habitat_centroid_offset_of_a_corner_block_by_hand() {
+    // ROI: the whole 4 (z) × 6 (y) × 8 (x) box; habitat: the 2 × 2 × 2 corner block at
+    // z, y, x ∈ {0, 1}. Spacing (x, y, z) = (0.5, 2, 3) mm, origin (10, −20, 5), identity.
+    // ROI mean index (x, y, z) = (3.5, 2.5, 1.5) → (10 + 1.75, −20 + 5, 5 + 4.5).
+    // Habitat mean index (0.5, 0.5, 0.5) → (10.25, −19, 6.5).
+    // Offset: (1.5, 4, 3) mm → √(2.25 + 16 + 9) = √27.25.
+    let mut g = Geometry::new([8, 6, 4], [0.5, 2.0, 3.0]);
+    g.origin = [10.0, -20.0, 5.0];
+    let roi = block([4, 6, 8], [0, 0, 0], [3, 5, 7]);
+    let habitat = block([4, 6, 8], [0, 0, 0], [1, 1, 1]);
+    assert_eq!(centroid(roi.view(), [0; 3], &g), Some([11.75, -15.0, 9.5]));
+    assert_eq!(centroid(habitat.view(), [0; 3], &g), Some([10.25, -19.0, 6.5]));
+    let d = centroid_offset(habitat.view(), roi.view(), [0; 3], &g).unwrap();
+    assert!((d - 27.25f64.sqrt()).abs() < 1e-12, "{d}");
+    // V = 192 voxels × 3 mm³ = 576 mm³; R = ∛(3·576/(4π)) = ∛(432/π).
+    let r = (432.0 / std::f64::consts::PI).cbrt();
+    assert!((equivalent_sphere_radius(192, &g) - r).abs() < 1e-12);
+    let dn = centroid_offset_normalized(habitat.view(), roi.view(), [0; 3], &g).unwrap();
+    assert!((dn - 27.25f64.sqrt() / r).abs() < 1e-12, "{dn}");
+
+    // The same regions as a crop starting at grid voxel (z, y, x) = (2, 1, 3) of a larger
+    // grid: both centroids move by (1.5, 2, 6) mm, the offset stays.
+    let big = Geometry::new([20, 10, 10], [0.5, 2.0, 3.0]);
+    assert_eq!(centroid(habitat.view(), [2, 1, 3], &big), Some([0.25 + 1.5, 1.0 + 2.0, 1.5 + 6.0]));
+    let d2 = centroid_offset(habitat.view(), roi.view(), [2, 1, 3], &big).unwrap();
+    assert!((d2 - d).abs() < 1e-12);
+}
+
+#[test]
+fn habitat_centroid_offset_direction_and_degenerate_cases() {
+    // A direction matrix that swaps x and y (x axis along LPS y, y axis along −x): a
+    // rotation, so the offset is unchanged; the centroid follows P.
+    let mut g = Geometry::new([8, 6, 4], [0.5, 2.0, 3.0]);
+    g.direction = [0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+    let roi = block([4, 6, 8], [0, 0, 0], [3, 5, 7]);
+    let habitat = block([4, 6, 8], [0, 0, 0], [1, 1, 1]);
+    // Habitat mean index (0.5, 0.5, 0.5), scaled (0.25, 1, 1.5): P = (−1, 0.25, 1.5).
+    assert_eq!(centroid(habitat.view(), [0; 3], &g), Some([-1.0, 0.25, 1.5]));
+    let d = centroid_offset(habitat.view(), roi.view(), [0; 3], &g).unwrap();
+    assert!((d - 27.25f64.sqrt()).abs() < 1e-12, "{d}");
+
+    // A habitat centred in the ROI (the middle 2 × 2 × 2 of a 4 × 4 × 4 box) and the ROI
+    // itself: offset 0.
+    let g = Geometry::new([4, 4, 4], [1.0, 1.0, 2.5]);
+    let roi = block([4, 4, 4], [0, 0, 0], [3, 3, 3]);
+    let core = block([4, 4, 4], [1, 1, 1], [2, 2, 2]);
+    assert_eq!(centroid_offset(core.view(), roi.view(), [0; 3], &g), Some(0.0));
+    assert_eq!(centroid_offset_normalized(roi.view(), roi.view(), [0; 3], &g), Some(0.0));
+
+    // Empty habitat (or ROI): undefined.
+    let empty = Array3::from_elem((4, 4, 4), false);
+    assert_eq!(centroid(empty.view(), [0; 3], &g), None);
+    assert_eq!(centroid_offset(empty.view(), roi.view(), [0; 3], &g), None);
+    assert_eq!(centroid_offset(core.view(), empty.view(), [0; 3], &g), None);
+    assert_eq!(centroid_offset_normalized(empty.view(), roi.view(), [0; 3], &g), None);
+    assert_eq!(equivalent_sphere_radius(0, &g), 0.0);
 }
 
 #[test]

@@ -89,8 +89,17 @@
 //! - descriptors, computed on the habitat map: `habitat<h>_descriptor_VolumeFraction`
 //!   (`n_h / |M|`), `habitat<h>_descriptor_ConnectedComponents` (number of 26-connected
 //!   components of the habitat's voxels, see [`components::connected_components`]; 0 when
-//!   empty) and `habitat<h>_descriptor_LargestComponentFraction` (voxels of the largest
-//!   component / `n_h`; 0 when empty);
+//!   empty), `habitat<h>_descriptor_LargestComponentFraction` (voxels of the largest
+//!   component / `n_h`; 0 when empty), then where the habitat lies, in physical space (mm,
+//!   from the mask's spacing, direction and origin; [`spatial`]):
+//!   `habitat<h>_descriptor_CentroidOffset` (`‖c_h − c_M‖₂`, the distance between the
+//!   centroids of the habitat's voxel centres and of the whole mask's,
+//!   [`spatial::centroid_offset`]) and `habitat<h>_descriptor_CentroidOffsetNormalized` (that
+//!   distance over the mask's equivalent-sphere radius `∛(3V/(4π))`, `V` = mask voxels × voxel
+//!   volume, [`spatial::centroid_offset_normalized`]); both missing (`None`) when the habitat
+//!   is empty in the case. A habitat displaced to one side of the lesion (an eccentric
+//!   necrotic core) has a large offset even where its volume, intensities and texture are
+//!   those of a centred one;
 //! - for each sequence `s`, the extractor's columns on the habitat's sub-mask:
 //!   `habitat<h>_<s>_<column>`, e.g. `habitat1_T1_original_glcm_Contrast`, or
 //!   `habitat<h>_<column>` (`habitat1_original_glcm_Contrast`) when the case's only sequence is
@@ -101,19 +110,22 @@
 //!   habitat.
 //!
 //! **Missing values.** A habitat may be absent or tiny in a patient. Its descriptors are always
-//! given. Its family features are *missing* — `None` in [`HabitatFeatures::features`], never
-//! NaN and never a made-up number — when it has fewer than `minimumHabitatVoxels` voxels, or
-//! when the extractor refuses its sub-mask for being too small (its ROI checks: a single
-//! voxel, fewer than `minimumROIDimensions` dimensions, not more than `minimumROISize` voxels,
-//! or a class that cannot be computed on it). Every missing group is listed with its reason in
-//! [`HabitatFeatures::missing`]. A table writer turns `None` into a null cell; the fusion step
-//! must impute (e.g. the training median) or drop those columns before fitting a model. Any
-//! other extractor error (unreadable settings, non-finite image) is an error.
+//! given, except the two centroid offsets of an empty habitat (`None`: the centroid of no
+//! voxel is undefined). Its family features are *missing* — `None` in
+//! [`HabitatFeatures::features`], never NaN and never a made-up number — when it has fewer
+//! than `minimumHabitatVoxels` voxels, or when the extractor refuses its sub-mask for being
+//! too small (its ROI checks: a single voxel, fewer than `minimumROIDimensions` dimensions,
+//! not more than `minimumROISize` voxels, or a class that cannot be computed on it). Every
+//! missing group is listed with its reason in [`HabitatFeatures::missing`]. A table writer
+//! turns `None` into a null cell; the fusion step must impute (e.g. the training median) or
+//! drop those columns before fitting a model. Any other extractor error (unreadable settings,
+//! non-finite image) is an error.
 
 pub mod components;
 pub mod criteria;
 pub mod kmeans;
 pub mod settings;
+pub mod spatial;
 mod voxel;
 
 use std::borrow::Borrow;
@@ -139,8 +151,13 @@ use crate::{Error, Result};
 use voxel::{CaseVoxels, Moments, VoxelPlan};
 
 /// The habitat descriptors, in output order (column `habitat<h>_descriptor_<name>`).
-pub const DESCRIPTORS: [&str; 3] =
-    ["VolumeFraction", "ConnectedComponents", "LargestComponentFraction"];
+pub const DESCRIPTORS: [&str; 5] = [
+    "VolumeFraction",
+    "ConnectedComponents",
+    "LargestComponentFraction",
+    "CentroidOffset",
+    "CentroidOffsetNormalized",
+];
 
 /// The format tag of a saved [`HabitatModel`].
 pub const MODEL_FORMAT: &str = "radlsig-habitat-model/1";
@@ -683,6 +700,8 @@ impl HabitatModel {
             a.slice(s![lo[0]..=hi[0], lo[1]..=hi[1], lo[2]..=hi[2]]).to_owned()
         };
         let labels_crop = crop(map.labels.data());
+        let roi = case.mask_crop();
+        let geometry = case.mask.geometry();
         let total = case.mask.count() as f64;
         let mut features = Vec::new();
         let mut missing = Vec::new();
@@ -692,13 +711,16 @@ impl HabitatModel {
             let region = labels_crop.mapv(|v| v == h as f64);
             let sizes = components::connected_components(region.view());
             let largest = sizes.iter().copied().max().unwrap_or(0);
+            let lower = case.bbox.lower;
             let descriptors = [
-                n_h as f64 / total,
-                sizes.len() as f64,
-                if n_h == 0 { 0.0 } else { largest as f64 / n_h as f64 },
+                Some(n_h as f64 / total),
+                Some(sizes.len() as f64),
+                Some(if n_h == 0 { 0.0 } else { largest as f64 / n_h as f64 }),
+                spatial::centroid_offset(region.view(), roi, lower, geometry),
+                spatial::centroid_offset_normalized(region.view(), roi, lower, geometry),
             ];
             for (d, v) in DESCRIPTORS.iter().zip(descriptors) {
-                features.push((format!("habitat{h}_descriptor_{d}"), Some(v)));
+                features.push((format!("habitat{h}_descriptor_{d}"), v));
             }
             for sequence in &self.sequences {
                 match results.next() {
