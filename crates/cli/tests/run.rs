@@ -154,10 +154,12 @@ fn floats(df: &polars::prelude::DataFrame, name: &str) -> Vec<f64> {
 fn runs_are_reproducible_cached_replayable_and_the_formula_holds() {
     let tmp = tempfile::tempdir().unwrap();
     let manifest = cohort(tmp.path());
-    let config = write_config(
-        tmp.path(),
-        &config_text(&manifest, "method = \"random\"\nvalidation_fraction = 0.3"),
+    // With habitats (fitted on the training rows), so their determinism and replay are checked too.
+    let text = config_text(&manifest, "method = \"random\"\nvalidation_fraction = 0.3").replace(
+        "[cnn]",
+        "habitats_yaml = \"kMin: 2\\nkMax: 3\\nvoxelsPerCase: 200\\nnInit: 1\\nseed: 5\\n\"\n[cnn]",
     );
+    let config = write_config(tmp.path(), &text);
     let runs1 = tmp.path().join("runs1");
     let first = ok(run(&config, &runs1), "first run");
     let stdout = String::from_utf8_lossy(&first.stdout);
@@ -168,6 +170,11 @@ fn runs_are_reproducible_cached_replayable_and_the_formula_holds() {
     for f in TABLES.iter().chain(&["report.html", "run.lock.toml", "calibration.svg"]) {
         assert!(dir1.join(f).is_file(), "{f} not written");
     }
+
+    let features = read_parquet(&dir1.join("features.parquet"));
+    let names = features.get_column_names();
+    assert!(names.iter().any(|n| n.as_str() == "habitat1_descriptor_CentroidOffset"), "{names:?}");
+    assert!(dir1.join("habitat-maps").read_dir().unwrap().count() > 0);
 
     // A re-run skips the cached stages and writes the same bytes.
     let copy = tmp.path().join("copy");
