@@ -247,7 +247,13 @@ pub fn html(r: &ReportInput<'_>) -> String {
     o.push_str("\n<p>More: <code>metrics.csv</code>, <code>comparisons.csv</code>, <code>roc.csv</code>, <code>calibration.svg</code>, <code>predictions.parquet</code>.</p>\n");
 
     // Signatures.
-    o.push_str("<h2>Signatures</h2>\n");
+    o.push_str(
+        "<h2>Signatures</h2>\n<p>Log-odds scores. Each feature enters after its pipeline's \
+         transforms (standardisation with training means and SDs, ComBat where configured, logit \
+         of a probability), whose parameters are in <code>signature.json</code>; the score of a \
+         signature is the probability <code>1 / (1 + e^−score)</code> in \
+         <code>predictions.parquet</code>.</p>\n",
+    );
     for (fit, set) in r.sets.iter().take(1) {
         if r.sets.len() > 1 {
             let _ = writeln!(
