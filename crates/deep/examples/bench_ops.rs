@@ -1,5 +1,9 @@
-//! Times single operations of the default network on the CPU backend, forward and backward,
-//! to see where a training step's time goes (a profiling aid for `scripts/bench-cnn`).
+//! Times single operations of a network on the CPU backend, forward and forward + backward, to
+//! see where a training step's time goes (a profiling aid for `scripts/bench-cnn`).
+//!
+//! Usage: `bench_ops [small|adrenal]` — the layer shapes of the default `small` network on
+//! batch 16 of 32³ (default), or of `scripts/adrenal-cnn.toml` on batch 32 of 28³. Each line
+//! is the mean of 5 repetitions after one warm-up; `burn` is Burn's own op, `radlsig` ours.
 use std::time::Instant;
 
 use burn::module::Module;
@@ -13,65 +17,98 @@ fn time<F: FnMut()>(name: &str, reps: usize, mut f: F) {
     for _ in 0..reps {
         f();
     }
-    println!("{name:<48} {:8.2} ms", 1000.0 * t.elapsed().as_secs_f64() / reps as f64);
+    println!("{name:<52} {:9.2} ms", 1000.0 * t.elapsed().as_secs_f64() / reps as f64);
 }
 
 fn main() {
+    let network = std::env::args().nth(1).unwrap_or_else(|| "small".into());
+    // (c_in, c_out, kernel, stride, input side) of every convolution, and the batch.
+    let (batch, convs): (usize, Vec<(usize, usize, usize, usize, usize)>) = match network.as_str() {
+        "adrenal" => (
+            32,
+            vec![
+                (1, 16, 3, 1, 28),
+                (16, 32, 3, 2, 28),
+                (32, 32, 3, 1, 14),
+                (16, 32, 1, 2, 28),
+                (32, 64, 3, 2, 14),
+                (64, 64, 3, 1, 7),
+                (32, 64, 1, 2, 14),
+                (64, 128, 3, 2, 7),
+                (128, 128, 3, 1, 4),
+                (64, 128, 1, 2, 7),
+            ],
+        ),
+        _ => (
+            16,
+            vec![
+                (1, 16, 3, 2, 32),
+                (16, 32, 3, 2, 16),
+                (32, 32, 3, 1, 8),
+                (16, 32, 1, 2, 16),
+                (32, 64, 3, 2, 8),
+                (64, 64, 3, 1, 4),
+                (32, 64, 1, 2, 8),
+            ],
+        ),
+    };
     let device = Device::flex().autodiff();
     let reps = 5;
-    for (cin, cout, k, s, n) in [
-        (1, 16, 3, 2, 32),
-        (16, 32, 3, 2, 16),
-        (32, 32, 3, 1, 8),
-        (16, 32, 1, 2, 16),
-        (32, 64, 3, 2, 8),
-        (64, 64, 3, 1, 4),
-    ] {
+    for &(cin, cout, k, s, n) in &convs {
         let conv = Conv3dConfig::new([cin, cout], [k; 3])
             .with_stride([s; 3])
             .with_padding(PaddingConfig3d::Explicit(k / 2, k / 2, k / 2))
             .with_bias(false)
             .init(&device);
-        let x =
-            Tensor::<5>::random([16, cin, n, n, n], Distribution::Default, &device).require_grad();
-        time(&format!("conv {cin}->{cout} k{k} s{s} {n}^3 fwd"), reps, || {
-            let y = conv.forward(x.clone());
-            let _ = y.into_data();
+        let x = Tensor::<5>::random([batch, cin, n, n, n], Distribution::Default, &device)
+            .require_grad();
+        time(&format!("conv {cin}->{cout} k{k} s{s} {n}^3 burn fwd"), reps, || {
+            let _ = conv.forward(x.clone()).into_data();
         });
-        time(&format!("conv {cin}->{cout} k{k} s{s} {n}^3 fwd+bwd"), reps, || {
-            let y = conv.forward(x.clone());
-            let g = y.sum().backward();
+        time(&format!("conv {cin}->{cout} k{k} s{s} {n}^3 burn fwd+bwd"), reps, || {
+            let g = conv.forward(x.clone()).sum().backward();
             let _ = conv.weight.grad(&g).map(|t| t.into_data());
         });
-        time(&format!("  radlsig conv fwd"), reps, || {
-            let y = radlsig_deep::conv3d(x.clone(), conv.weight.val(), s, k / 2);
-            let _ = y.into_data();
+        time(&format!("conv {cin}->{cout} k{k} s{s} {n}^3 radlsig fwd"), reps, || {
+            let _ = radlsig_deep::conv3d(x.clone(), conv.weight.val(), s, k / 2).into_data();
         });
-        time(&format!("  radlsig conv fwd+bwd"), reps, || {
-            let y = radlsig_deep::conv3d(x.clone(), conv.weight.val(), s, k / 2);
-            let g = y.sum().backward();
+        time(&format!("conv {cin}->{cout} k{k} s{s} {n}^3 radlsig fwd+bwd"), reps, || {
+            let g = radlsig_deep::conv3d(x.clone(), conv.weight.val(), s, k / 2).sum().backward();
             let _ = conv.weight.grad(&g).map(|t| t.into_data());
         });
     }
-    for (c, n) in [(16, 16), (32, 8), (64, 4)] {
+    // Every BatchNorm input: the output of each convolution.
+    for &(_, c, _, s, n) in &convs {
+        let n = n.div_ceil(s);
         let bn = BatchNormConfig::new(c).init(&device);
         let x =
-            Tensor::<5>::random([16, c, n, n, n], Distribution::Default, &device).require_grad();
-        time(&format!("batchnorm {c} {n}^3 fwd"), reps, || {
+            Tensor::<5>::random([batch, c, n, n, n], Distribution::Default, &device).require_grad();
+        time(&format!("batchnorm {c} {n}^3 burn fwd"), reps, || {
             let _ = bn.forward(x.clone()).into_data();
         });
-        time(&format!("batchnorm {c} {n}^3 fwd+bwd"), reps, || {
+        time(&format!("batchnorm {c} {n}^3 burn fwd+bwd"), reps, || {
             let g = bn.forward(x.clone()).sum().backward();
             let _ = x.grad(&g).map(|t| t.into_data());
+        });
+        time(&format!("batchnorm {c} {n}^3 radlsig fwd"), reps, || {
+            let _ = radlsig_deep::batch_norm(&bn, x.clone()).into_data();
+        });
+        time(&format!("batchnorm {c} {n}^3 radlsig fwd+bwd"), reps, || {
+            let g = radlsig_deep::batch_norm(&bn, x.clone()).sum().backward();
+            let _ = x.grad(&g).map(|t| t.into_data());
+        });
+        let plain = Device::flex();
+        let (bn_valid, xv) =
+            (bn.valid(), Tensor::<5>::random([batch, c, n, n, n], Distribution::Default, &plain));
+        time(&format!("batchnorm {c} {n}^3 inference burn"), reps, || {
+            let _ = bn_valid.forward(xv.clone()).into_data();
+        });
+        time(&format!("batchnorm {c} {n}^3 inference radlsig"), reps, || {
+            let _ = radlsig_deep::batch_norm(&bn_valid, xv.clone()).into_data();
         });
         time(&format!("relu {c} {n}^3 fwd+bwd"), reps, || {
             let g = burn::tensor::activation::relu(x.clone()).sum().backward();
             let _ = x.grad(&g).map(|t| t.into_data());
         });
     }
-    let _ = bn_unused(&device);
-}
-
-fn bn_unused(device: &Device) -> usize {
-    BatchNormConfig::new(1).init(device).num_params()
 }

@@ -43,6 +43,7 @@ mod error;
 mod inference;
 mod metrics;
 mod model;
+mod norm;
 mod preprocess;
 mod training;
 
@@ -58,6 +59,7 @@ pub use metrics::roc_auc;
 pub use model::{
     Cnn3d, Cnn3dConfig, Cnn3dOutput, ConvBn3d, ModelPreset, ResidualBlock3d, dropout_mask,
 };
+pub use norm::{BatchNormExt, batch_norm};
 pub use preprocess::{
     CaseImages, CropCenter, Intensity, PreprocessCache, PreprocessConfig, Sample, preprocess,
 };
