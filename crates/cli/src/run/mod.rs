@@ -17,9 +17,9 @@
 //!    `report.html`, and `run.lock.toml`.
 //!
 //! The features, CNN and embedding stages are cached in `runs/NAME/cache/` under a SHA-256 of
-//! everything they depend on (radlsig version, the bytes of the manifest and of every image and
-//! mask, the settings, the training rows): a re-run skips them, and a changed setting re-runs
-//! only the stages that depend on it. Fusion and evaluation take well under a second and
+//! everything they depend on (the bytes of the `radlsig` executable and of the manifest and
+//! every image and mask, the settings, the training rows): a re-run of the same build skips
+//! them, and a changed setting re-runs only the stages that depend on it. Fusion and evaluation take well under a second and
 //! always run. An interrupted CNN stage resumes from its last epoch checkpoint.
 //!
 //! Outputs are written to temporary files and renamed; every table is byte-identical between
@@ -240,10 +240,27 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A cache key: SHA-256 of the parts, each length-prefixed.
+/// SHA-256 of the running `radlsig` executable, computed once: cached stages are reused only
+/// by the very build that made them (a code change within a version must not serve stale
+/// features or models).
+fn build_digest() -> &'static str {
+    static DIGEST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DIGEST.get_or_init(|| {
+        let mut hasher = Sha256::new();
+        hasher.update(env!("CARGO_PKG_VERSION"));
+        if let Ok(exe) = std::env::current_exe()
+            && let Ok(bytes) = std::fs::read(&exe)
+        {
+            hasher.update(&bytes);
+        }
+        hex(&hasher.finalize())
+    })
+}
+
+/// A cache key: SHA-256 of the build and of the parts, each length-prefixed.
 fn key(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(env!("CARGO_PKG_VERSION"));
+    hasher.update(build_digest());
     for p in parts {
         hasher.update((p.len() as u64).to_le_bytes());
         hasher.update(p.as_bytes());
