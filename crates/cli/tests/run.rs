@@ -401,6 +401,25 @@ fn kfold_predicts_every_case_once_per_repeat_from_a_model_that_did_not_see_it() 
         assert_eq!(seen.len(), before, "{repeat}: a case predicted twice");
         assert_eq!(seen.len(), n_cases, "{repeat}: not every case predicted");
     }
+    // --manifest and --name run the same design on another cohort file under another name.
+    let copy = manifest.with_file_name("copy.csv");
+    std::fs::copy(&manifest, &copy).unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&config)
+        .arg("--runs")
+        .arg(&runs)
+        .args(["--name", "other", "--manifest"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    ok(out, "run with --name and --manifest");
+    let lock = std::fs::read_to_string(runs.join("other").join("run.lock.toml")).unwrap();
+    assert!(lock.contains("copy.csv") && lock.contains("name = \"other\""), "{lock}");
+    let bad = bin().arg("run").arg(&config).args(["--name", "a/b"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid folder name"));
+
     // One fitted set per (repeat, fold), each predicting about a quarter of the cases.
     let sets: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("signature.json")).unwrap())

@@ -74,12 +74,28 @@ pub struct Args {
     /// Folder of the runs (outputs go to RUNS/NAME).
     #[arg(long, default_value = "runs", value_name = "DIR")]
     runs: PathBuf,
+    /// Run the experiment on another cohort (replaces `cohort.manifest`; recorded in the lock).
+    #[arg(long, value_name = "CSV", conflicts_with = "lock")]
+    manifest: Option<PathBuf>,
+    /// Another run name (replaces `name`: outputs go to RUNS/NAME).
+    #[arg(long, value_name = "NAME", conflicts_with = "lock")]
+    name: Option<String>,
 }
 
 /// Runs `radlsig run`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (config, lock) = match (&args.config, &args.lock) {
-        (Some(path), None) => (ExperimentConfig::from_file(path)?, None),
+        (Some(path), None) => {
+            let mut config = ExperimentConfig::from_file(path)?;
+            if let Some(m) = &args.manifest {
+                config.cohort.manifest = m.clone();
+            }
+            if let Some(n) = &args.name {
+                config.name = Some(n.clone());
+                config.check().context("--name")?;
+            }
+            (config, None)
+        }
         (None, Some(path)) => {
             let lock = Lock::read(path)?;
             (lock.config.clone(), Some(lock))
