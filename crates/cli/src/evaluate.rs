@@ -103,7 +103,8 @@ impl Args {
     }
 }
 
-fn csv_bytes(df: &DataFrame, name: &str) -> anyhow::Result<Vec<u8>> {
+/// A frame as CSV text (with a header row); `name` labels errors.
+pub(crate) fn csv_bytes(df: &DataFrame, name: &str) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     CsvWriter::new(&mut buf)
         .include_header(true)
@@ -147,7 +148,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes bytes to `path` through a temporary file and a rename.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     radlsig_volume::write_atomically(path, |tmp| -> anyhow::Result<()> {
         std::fs::write(tmp, bytes).with_context(|| format!("writing {}", path.display()))
     })

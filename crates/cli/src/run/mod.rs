@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use polars::prelude::{Column, CsvWriter, DataFrame, ParquetWriter, SerReader, SerWriter};
+use polars::prelude::{Column, DataFrame, ParquetWriter, SerReader};
 use radlsig_cohort::Manifest;
 use radlsig_deep::{
     ComputeDevice, PreprocessCache, TrainOptions, TrainedModel, TrainingConfig, embed,
@@ -58,6 +58,7 @@ use split::Fit;
 use tables::RawTable;
 
 use crate::cohort_features::{CohortFeatureOptions, extract_cohort};
+use crate::evaluate::{csv_bytes, write_file as write_bytes};
 use crate::train_cnn::{CliObserver, bar};
 
 /// Flags of `radlsig run`.
@@ -548,7 +549,8 @@ pub fn run_experiment(
     write_csv(&dir.join("metrics.csv"), &evaluation.metrics)?;
     write_csv(&dir.join("comparisons.csv"), &evaluation.comparisons)?;
     write_csv(&dir.join("roc.csv"), &evaluation.roc)?;
-    write_bytes(&dir.join("roc.svg"), roc_svg(&evaluation)?.as_bytes())?;
+    let roc = roc_svg(&evaluation)?;
+    write_bytes(&dir.join("roc.svg"), roc.as_bytes())?;
     write_bytes(&dir.join("calibration.svg"), calibration_svg(&evaluation)?.as_bytes())?;
     let resolved = lock::resolved_config(config, &prepared)?;
     let lock = Lock::new(resolved, &prepared.digest, prepared.threads);
@@ -563,7 +565,7 @@ pub fn run_experiment(
         cnn_dirs: &cnn_dirs,
         dropped: &dropped_all,
         lock: &lock,
-        roc_svg: &roc_svg(&evaluation)?,
+        roc_svg: &roc,
     });
     write_bytes(&dir.join("report.html"), html.as_bytes())?;
     timings.push(("evaluation".into(), t.elapsed().as_secs_f64()));
@@ -669,18 +671,7 @@ fn write_parquet(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
 }
 
 fn write_csv(path: &Path, df: &DataFrame) -> anyhow::Result<()> {
-    let mut buf = Vec::new();
-    CsvWriter::new(&mut buf)
-        .include_header(true)
-        .finish(&mut df.clone())
-        .with_context(|| format!("rendering {}", path.display()))?;
-    write_bytes(path, &buf)
-}
-
-fn write_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    radlsig_volume::write_atomically(path, |tmp| -> anyhow::Result<()> {
-        std::fs::write(tmp, bytes).with_context(|| format!("writing {}", path.display()))
-    })
+    write_bytes(path, &csv_bytes(df, &path.display().to_string())?)
 }
 
 fn copy_atomically(from: &Path, to: &Path) -> anyhow::Result<()> {
