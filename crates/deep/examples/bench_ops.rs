@@ -1,7 +1,7 @@
 //! Times single operations of a network on the CPU backend, forward and forward + backward, to
 //! see where a training step's time goes (a profiling aid for `scripts/bench-cnn`).
 //!
-//! Usage: `bench_ops [small|adrenal]` — the layer shapes of the default `small` network on
+//! Usage: `bench_ops [small|adrenal] [cpu|wgpu]` — the layer shapes of the default `small` network on
 //! batch 16 of 32³ (default), or of `scripts/adrenal-cnn.toml` on batch 32 of 28³. Each line
 //! is the mean of 5 repetitions after one warm-up; `burn` is Burn's own op, `radlsig` ours.
 use std::time::Instant;
@@ -52,7 +52,11 @@ fn main() {
             ],
         ),
     };
-    let device = Device::flex().autodiff();
+    let backend: radlsig_deep::ComputeDevice = std::env::args()
+        .nth(2)
+        .map_or(radlsig_deep::ComputeDevice::Cpu, |v| v.parse().expect("device"));
+    let plain = backend.device().expect("device");
+    let device = plain.clone().autodiff();
     let reps = 5;
     for &(cin, cout, k, s, n) in &convs {
         let conv = Conv3dConfig::new([cin, cout], [k; 3])
@@ -76,6 +80,17 @@ fn main() {
             let g = radlsig_deep::conv3d(x.clone(), conv.weight.val(), s, k / 2).sum().backward();
             let _ = conv.weight.grad(&g).map(|t| t.into_data());
         });
+        let x_const = x.clone().detach();
+        time(
+            &format!("conv {cin}->{cout} k{k} s{s} {n}^3 radlsig fwd+bwd (weight only)"),
+            reps,
+            || {
+                let g = radlsig_deep::conv3d(x_const.clone(), conv.weight.val(), s, k / 2)
+                    .sum()
+                    .backward();
+                let _ = conv.weight.grad(&g).map(|t| t.into_data());
+            },
+        );
     }
     // Every BatchNorm input: the output of each convolution.
     for &(_, c, _, s, n) in &convs {
@@ -97,7 +112,6 @@ fn main() {
             let g = radlsig_deep::batch_norm(&bn, x.clone()).sum().backward();
             let _ = x.grad(&g).map(|t| t.into_data());
         });
-        let plain = Device::flex();
         let (bn_valid, xv) =
             (bn.valid(), Tensor::<5>::random([batch, c, n, n, n], Distribution::Default, &plain));
         time(&format!("batchnorm {c} {n}^3 inference burn"), reps, || {

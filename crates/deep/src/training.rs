@@ -20,7 +20,9 @@
 //! ([`Cnn3d::new`]), the inner validation split, each epoch's order, each sample's augmentation
 //! and each batch's dropout mask are functions of `(seed, epoch, position)` only. With the CPU
 //! backend and a fixed thread count, two runs with one seed produce bit-identical weights,
-//! and a resumed run ends with the same bits as an uninterrupted one.
+//! and a resumed run ends with the same bits as an uninterrupted one, on one kind of CPU: the
+//! matrix kernels are picked at run time by CPU features (AVX-512, AVX2/FMA, …), so two CPU
+//! kinds may differ at rounding level.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
