@@ -9,7 +9,7 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::nn::conv::Conv3dConfig;
 use burn::nn::{BatchNormConfig, PaddingConfig3d};
-use burn::tensor::{Device, Distribution, Tensor};
+use burn::tensor::{Distribution, Tensor};
 
 fn time<F: FnMut()>(name: &str, reps: usize, mut f: F) {
     f();

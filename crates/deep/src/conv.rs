@@ -429,6 +429,31 @@ fn im2col(g: &Geometry, padded: &[f32], origins: &[usize], taps: &[usize], col: 
     }
 }
 
+/// [`im2col`] transposed: fills `col_t` (`origins.len() × rows`, row-major), one row of patch
+/// values per output position. The weight gradient's gemm runs about twice as fast with this
+/// operand than with `im2col`'s read as its transpose.
+fn im2col_transposed(
+    g: &Geometry,
+    padded: &[f32],
+    origins: &[usize],
+    taps: &[usize],
+    col_t: &mut [f32],
+) {
+    let rows = g.rows();
+    for (dst, &origin) in col_t.chunks_exact_mut(rows).zip(origins) {
+        let mut dst = dst.iter_mut();
+        for pc in padded.chunks_exact(g.padded_len()) {
+            let src = &pc[origin..];
+            assert!(taps.last().is_none_or(|&t| t < src.len()), "im2col: tap outside the input");
+            // `taps` first: zip stops on it without taking one more element of `dst`.
+            for (&tap, d) in taps.iter().zip(dst.by_ref()) {
+                // SAFETY: taps increase, so the assert above bounds every one of them.
+                *d = unsafe { *src.get_unchecked(tap) };
+            }
+        }
+    }
+}
+
 /// Adds the columns of `col` back onto the padded sample gradient `padded`: the adjoint of
 /// [`im2col`].
 fn col2im(g: &Geometry, col: &[f32], origins: &[usize], taps: &[usize], padded: &mut [f32]) {
@@ -438,8 +463,13 @@ fn col2im(g: &Geometry, col: &[f32], origins: &[usize], taps: &[usize], padded: 
         for &tap in taps {
             let src = rows.next().expect("col2im: one row per channel and tap");
             let dst = &mut pc[tap..];
+            assert!(
+                origins.last().is_none_or(|&o| o < dst.len()),
+                "col2im: origin outside the input"
+            );
             for (v, &o) in src.iter().zip(origins) {
-                dst[o] += v;
+                // SAFETY: origins increase, so the assert above bounds every one of them.
+                unsafe { *dst.get_unchecked_mut(o) += v };
             }
         }
     }
@@ -570,7 +600,7 @@ fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
             for (t, start) in (0..s_out).step_by(tile).enumerate() {
                 let end = (start + tile).min(s_out);
                 let len = end - start;
-                im2col(g, &padded, &origins[start..end], &taps, &mut col[..rows * len]);
+                im2col_transposed(g, &padded, &origins[start..end], &taps, &mut col[..rows * len]);
                 // W_grad[c_out × rows] += G[c_out × len] · colᵀ[len × rows]
                 matmul(
                     (c_out, rows, len),
@@ -579,7 +609,7 @@ fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
                     &gs[start..],
                     (s_out, 1),
                     &col,
-                    (1, len),
+                    (rows, 1),
                     t > 0,
                 );
             }
