@@ -5,6 +5,10 @@
 
 use std::time::Instant;
 
+/// The allocator of the `radlsig` binary, so the bench times what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use ndarray::Array4;
 use radlsig_deep::{ComputeDevice, Sample, Silent, TrainOptions, TrainingConfig, embed};
 use rand::{Rng, SeedableRng};

@@ -6,6 +6,10 @@
 //! is the mean of 5 repetitions after one warm-up; `burn` is Burn's own op, `radlsig` ours.
 use std::time::Instant;
 
+/// The allocator of the `radlsig` binary, so the bench times what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use burn::module::Module;
 use burn::nn::conv::Conv3dConfig;
 use burn::nn::{BatchNormConfig, PaddingConfig3d};
