@@ -10,7 +10,8 @@
 //! into a zero-padded buffer; then for each tile of output positions the im2col matrix (rows
 //! `(c_in, k_d, k_h, k_w)`, columns output positions, so the output lands in place) is a gather
 //! `padded[c_in][origin(position) + offset(tap)]` with no bounds or padding tests per element
-//! (the per-line copies this replaced cost more than the gemm on 8³ and 4³ layers), and:
+//! (the per-line copies with bounds tests this replaced were slower on the 8³ and 4³ layers,
+//! whose lines are 4–8 voxels), and:
 //!
 //! - forward: `Y[c_out, tile] = W[c_out, K] · col[K, tile]`;
 //! - input gradient: `col_grad[K, tile] = Wᵀ · G[c_out, tile]`, scattered back (col2im);
@@ -386,8 +387,8 @@ impl Geometry {
         debug_assert_eq!(padded.len(), c * self.padded_len());
     }
 
-    /// Adds the interior of the padded sample gradient `padded` onto `x_grad` (`[c_in, d, h, w]`):
-    /// the adjoint of [`Geometry::pad`].
+    /// Copies the interior of the padded sample gradient `padded` into `x_grad`
+    /// (`[c_in, d, h, w]`, written whole): the adjoint of [`Geometry::pad`].
     fn unpad(&self, padded: &[f32], x_grad: &mut [f32]) {
         let [_, _, d, h, w] = self.input;
         let [_, hp, wp] = self.padded();
