@@ -52,25 +52,9 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// Mann–Whitney AUC of `scores` for label 1 against label 0: the share of (positive,
-/// negative) pairs where the positive scores higher, ties counting ½.
+/// Mann–Whitney AUC of `scores` for label 1 against label 0 (ties ½).
 fn auc(scores: &[f64], labels: &[bool]) -> f64 {
-    let (mut wins, mut pairs) = (0.0f64, 0usize);
-    for (a, &pa) in scores.iter().zip(labels) {
-        for (b, &pb) in scores.iter().zip(labels) {
-            if pa && !pb {
-                pairs += 1;
-                wins += if a > b {
-                    1.0
-                } else if a == b {
-                    0.5
-                } else {
-                    0.0
-                };
-            }
-        }
-    }
-    wins / pairs as f64
+    radlsig_testdata::pairwise_auc(scores, labels)
 }
 
 #[test]

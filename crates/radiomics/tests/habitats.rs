@@ -172,22 +172,8 @@ fn settings(raw: RawHabitatSettings) -> HabitatSettings {
 /// Two-sample Mann–Whitney AUC of `scores` for label 1 vs 0 (ties count ½), folded to ≥ 0.5
 /// since a single feature's direction is not known in advance.
 fn folded_auc(scores: &[f64], labels: &[u8]) -> f64 {
-    let (mut wins, mut pairs) = (0.0f64, 0.0f64);
-    for (a, la) in scores.iter().zip(labels) {
-        for (b, lb) in scores.iter().zip(labels) {
-            if *la == 1 && *lb == 0 {
-                pairs += 1.0;
-                wins += if a > b {
-                    1.0
-                } else if a == b {
-                    0.5
-                } else {
-                    0.0
-                };
-            }
-        }
-    }
-    let auc = wins / pairs;
+    let positive: Vec<bool> = labels.iter().map(|&l| l == 1).collect();
+    let auc = radlsig_testdata::pairwise_auc(scores, &positive);
     auc.max(1.0 - auc)
 }
 

@@ -48,3 +48,26 @@ pub fn require(relative: &str) -> Option<PathBuf> {
     eprintln!("skipping: {msg}");
     None
 }
+
+/// The Mann–Whitney AUC of `scores` for the cases where `positive` is true against the others,
+/// by brute force: the share of (positive, negative) pairs where the positive scores higher,
+/// ties counting ½. An independent reference for tests (O(n²), no ranks), not the product's
+/// AUC (`radlsig-evaluate`).
+pub fn pairwise_auc(scores: &[f64], positive: &[bool]) -> f64 {
+    let (mut wins, mut pairs) = (0.0f64, 0usize);
+    for (a, &pa) in scores.iter().zip(positive) {
+        for (b, &pb) in scores.iter().zip(positive) {
+            if pa && !pb {
+                pairs += 1;
+                wins += if a > b {
+                    1.0
+                } else if a == b {
+                    0.5
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+    wins / pairs as f64
+}
