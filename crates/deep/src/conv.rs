@@ -32,9 +32,11 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::autodiff::{Autodiff, NodeId};
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Backend, Dispatch, backend_extension};
+use burn::backend::{Backend, Dispatch, Shape, TensorMetadata, backend_extension};
 use burn::tensor::Tensor;
 use rayon::prelude::*;
+
+mod direct;
 
 /// Cubic-kernel 3D convolution without bias (dilation 1, one group), forward and backward.
 ///
@@ -74,6 +76,62 @@ pub trait Conv3dExt: Backend {
     ) -> FloatTensor<Self> {
         Self::conv3d_weight_backward(x, weight, grad, options(stride, padding))
     }
+
+    /// Inference: the convolution, then per output channel `o` the affine map
+    /// `y·scale[o] + shift[o]` (a batch norm with running statistics, folded), then ReLU when
+    /// `relu` — in one pass over the output on the CPU backend.
+    #[allow(clippy::too_many_arguments)]
+    fn conv3d_affine_fast(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        scale: FloatTensor<Self>,
+        shift: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        affine_generic::<Self>(x, weight, scale, shift, None, stride, padding, relu)
+    }
+
+    /// [`Conv3dExt::conv3d_affine_fast`] with `residual` (of the output's shape) added before
+    /// the ReLU.
+    #[allow(clippy::too_many_arguments)]
+    fn conv3d_affine_residual_fast(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        scale: FloatTensor<Self>,
+        shift: FloatTensor<Self>,
+        residual: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        affine_generic::<Self>(x, weight, scale, shift, Some(residual), stride, padding, relu)
+    }
+}
+
+/// [`Conv3dExt::conv3d_affine_fast`] composed of the backend's own operations.
+#[allow(clippy::too_many_arguments)]
+fn affine_generic<B: Conv3dExt>(
+    x: FloatTensor<B>,
+    weight: FloatTensor<B>,
+    scale: FloatTensor<B>,
+    shift: FloatTensor<B>,
+    residual: Option<FloatTensor<B>>,
+    stride: usize,
+    padding: usize,
+    relu: bool,
+) -> FloatTensor<B> {
+    let y = B::conv3d_fast(x, weight, stride, padding);
+    let channels = |v: FloatTensor<B>| {
+        let c = v.shape().num_elements();
+        B::float_reshape(v, Shape::new([1, c, 1, 1, 1]))
+    };
+    let mut y = B::float_add(B::float_mul(y, channels(scale)), channels(shift));
+    if let Some(r) = residual {
+        y = B::float_add(y, r);
+    }
+    if relu { B::relu(y) } else { y }
 }
 
 fn options(stride: usize, padding: usize) -> ConvOptions<3> {
@@ -93,6 +151,36 @@ pub fn conv3d(x: Tensor<5>, weight: Tensor<5>, stride: usize, padding: usize) ->
     ))
 }
 
+/// Inference only: `conv3d(x, weight)·scale + shift (+ residual)`, then ReLU when `relu` (see
+/// [`Conv3dExt::conv3d_affine_fast`]); `scale` and `shift` are `[c_out]`.
+#[allow(clippy::too_many_arguments)]
+pub fn conv3d_affine(
+    x: Tensor<5>,
+    weight: Tensor<5>,
+    scale: Tensor<1>,
+    shift: Tensor<1>,
+    residual: Option<Tensor<5>>,
+    stride: usize,
+    padding: usize,
+    relu: bool,
+) -> Tensor<5> {
+    let (x, weight, scale, shift) =
+        (x.into_dispatch(), weight.into_dispatch(), scale.into_dispatch(), shift.into_dispatch());
+    Tensor::from_dispatch(match residual {
+        Some(r) => Dispatch::conv3d_affine_residual_fast(
+            x,
+            weight,
+            scale,
+            shift,
+            r.into_dispatch(),
+            stride,
+            padding,
+            relu,
+        ),
+        None => Dispatch::conv3d_affine_fast(x, weight, scale, shift, stride, padding, relu),
+    })
+}
+
 #[cfg(feature = "ndarray")]
 impl Conv3dExt for burn::backend::NdArray {}
 
@@ -105,7 +193,7 @@ mod flex {
     use burn::backend::tensor::FloatTensor;
     use burn::tensor::{Bytes, DType, Shape};
 
-    use super::{Conv3dExt, Geometry, backward_input, backward_weight, forward};
+    use super::{Conv3dExt, Epilogue, Geometry, backward_input, backward_weight, forward};
 
     fn dims(t: &FlexTensor) -> [usize; 5] {
         let s = t.layout().shape();
@@ -141,8 +229,33 @@ mod flex {
             }
             let (x, weight) = (x.to_contiguous(), weight.to_contiguous());
             let g = Geometry::new(dims(&x), dims(&weight), stride, padding);
-            let out = forward(&g, x.storage::<f32>(), weight.storage::<f32>());
+            let out = forward(&g, x.storage::<f32>(), weight.storage::<f32>(), None);
             tensor(out, g.output_shape())
+        }
+
+        fn conv3d_affine_fast(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            scale: FloatTensor<Self>,
+            shift: FloatTensor<Self>,
+            stride: usize,
+            padding: usize,
+            relu: bool,
+        ) -> FloatTensor<Self> {
+            affine(x, weight, scale, shift, None, stride, padding, relu)
+        }
+
+        fn conv3d_affine_residual_fast(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            scale: FloatTensor<Self>,
+            shift: FloatTensor<Self>,
+            residual: FloatTensor<Self>,
+            stride: usize,
+            padding: usize,
+            relu: bool,
+        ) -> FloatTensor<Self> {
+            affine(x, weight, scale, shift, Some(residual), stride, padding, relu)
         }
 
         fn conv3d_fast_x_backward(
@@ -186,6 +299,44 @@ mod flex {
             let out = backward_weight(&g, x.storage::<f32>(), grad.storage::<f32>());
             tensor(out, g.weight)
         }
+    }
+
+    /// [`Conv3dExt::conv3d_affine_fast`] (with the residual when given) on the kernels of this
+    /// module; other dtypes or shapes go through the generic composition.
+    #[allow(clippy::too_many_arguments)]
+    fn affine(
+        x: FlexTensor,
+        weight: FlexTensor,
+        scale: FlexTensor,
+        shift: FlexTensor,
+        residual: Option<FlexTensor>,
+        stride: usize,
+        padding: usize,
+        relu: bool,
+    ) -> FlexTensor {
+        let g = Geometry::new(dims(&x), dims(&weight), stride, padding);
+        let mut tensors = vec![&x, &weight, &scale, &shift];
+        tensors.extend(residual.as_ref());
+        let c_out = g.weight[0];
+        let fits = scale.layout().shape().num_elements() == c_out
+            && shift.layout().shape().num_elements() == c_out
+            && residual.as_ref().is_none_or(|r| dims(r) == g.output_shape());
+        if !all_f32(&tensors) || !fits {
+            return super::affine_generic::<Flex>(
+                x, weight, scale, shift, residual, stride, padding, relu,
+            );
+        }
+        let (x, weight) = (x.to_contiguous(), weight.to_contiguous());
+        let (scale, shift) = (scale.to_contiguous(), shift.to_contiguous());
+        let residual = residual.map(|r| r.to_contiguous());
+        let epilogue = Epilogue {
+            scale: scale.storage::<f32>(),
+            shift: shift.storage::<f32>(),
+            residual: residual.as_ref().map(|r| r.storage::<f32>()),
+            relu,
+        };
+        let out = forward(&g, x.storage::<f32>(), weight.storage::<f32>(), Some(&epilogue));
+        tensor(out, g.output_shape())
     }
 }
 
@@ -526,32 +677,94 @@ fn matmul(
     }
 }
 
-/// The forward convolution; `x` is `[batch, c_in, d, h, w]`, `weight` `[c_out, c_in, k, k, k]`.
-fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
+/// What [`forward`] applies to each output value `y[b, o, j]` as it is written (inference):
+/// `y·scale[o] + shift[o]`, plus `residual[b, o, j]` when given, then ReLU when `relu`.
+struct Epilogue<'a> {
+    scale: &'a [f32],
+    shift: &'a [f32],
+    /// Of the output's shape.
+    residual: Option<&'a [f32]>,
+    relu: bool,
+}
+
+impl Epilogue<'_> {
+    /// Applies the epilogue to `y[j]` = output channel `o`, positions `start..` of sample `b`
+    /// (the residual read at `residual_offset + j`).
+    #[inline]
+    fn apply(&self, o: usize, y: &mut [f32], residual_offset: usize) {
+        let (scale, shift) = (self.scale[o], self.shift[o]);
+        match self.residual {
+            Some(r) => {
+                let r = &r[residual_offset..][..y.len()];
+                for (v, &r) in y.iter_mut().zip(r) {
+                    *v = *v * scale + shift + r;
+                }
+            }
+            None => {
+                for v in y.iter_mut() {
+                    *v = *v * scale + shift;
+                }
+            }
+        }
+        if self.relu {
+            for v in y.iter_mut() {
+                *v = v.max(0.0);
+            }
+        }
+    }
+}
+
+/// The forward convolution; `x` is `[batch, c_in, d, h, w]`, `weight` `[c_out, c_in, k, k, k]`:
+/// the direct kernel where the CPU has AVX-512 and each output sums enough products to keep
+/// its accumulators busy (not the one-channel stem nor the 1³ shortcuts, where im2col and gemm
+/// are faster), else im2col and gemm.
+fn forward(g: &Geometry, x: &[f32], weight: &[f32], epilogue: Option<&Epilogue>) -> Vec<f32> {
+    if g.rows() >= 128 && direct::available() {
+        direct::forward(g, x, weight, epilogue)
+    } else {
+        forward_im2col(g, x, weight, epilogue)
+    }
+}
+
+/// [`forward`] through per-tile im2col matrices and gemm.
+fn forward_im2col(
+    g: &Geometry,
+    x: &[f32],
+    weight: &[f32],
+    epilogue: Option<&Epilogue>,
+) -> Vec<f32> {
     let (c_out, rows, s_in, s_out) =
         (g.weight[0], g.rows(), g.input[1] * g.spatial_in(), g.spatial_out());
     let mut out = vec![0.0f32; g.input[0] * c_out * s_out];
     let (tile, origins, taps) = (g.tile(), g.origins(), g.taps());
-    out.par_chunks_mut(c_out * s_out).zip(x.par_chunks(s_in)).for_each(|(y, xs)| {
-        let mut col = vec![0.0f32; rows * tile];
-        let mut padded = vec![0.0f32; g.input[1] * g.padded_len()];
-        g.pad(xs, &mut padded);
-        for start in (0..s_out).step_by(tile) {
-            let end = (start + tile).min(s_out);
-            let len = end - start;
-            im2col(g, &padded, &origins[start..end], &taps, &mut col[..rows * len]);
-            matmul(
-                (c_out, len, rows),
-                &mut y[start..],
-                s_out,
-                weight,
-                (rows, 1),
-                &col,
-                (len, 1),
-                false,
-            );
-        }
-    });
+    out.par_chunks_mut(c_out * s_out).zip(x.par_chunks(s_in)).enumerate().for_each(
+        |(b, (y, xs))| {
+            let mut col = vec![0.0f32; rows * tile];
+            let mut padded = vec![0.0f32; g.input[1] * g.padded_len()];
+            g.pad(xs, &mut padded);
+            for start in (0..s_out).step_by(tile) {
+                let end = (start + tile).min(s_out);
+                let len = end - start;
+                im2col(g, &padded, &origins[start..end], &taps, &mut col[..rows * len]);
+                matmul(
+                    (c_out, len, rows),
+                    &mut y[start..],
+                    s_out,
+                    weight,
+                    (rows, 1),
+                    &col,
+                    (len, 1),
+                    false,
+                );
+                if let Some(e) = epilogue {
+                    for o in 0..c_out {
+                        let at = o * s_out + start;
+                        e.apply(o, &mut y[at..at + len], b * c_out * s_out + at);
+                    }
+                }
+            }
+        },
+    );
     out
 }
 
@@ -692,14 +905,27 @@ mod tests {
             ([1, 1, 5, 5, 5], [2, 1, 3, 3, 3], 1, 0),
             ([2, 2, 6, 7, 9], [3, 2, 5, 5, 5], 2, 2),
             ([1, 2, 4, 4, 4], [2, 2, 3, 3, 3], 3, 1),
+            // Channel counts that fill 1–4 accumulator vectors of the direct kernel, with a
+            // partial last vector and a partial last tile of positions.
+            ([2, 3, 6, 5, 7], [37, 3, 3, 3, 3], 1, 1),
+            ([1, 5, 5, 5, 5], [70, 5, 3, 3, 3], 2, 1),
+            ([2, 6, 4, 4, 4], [16, 6, 1, 1, 1], 1, 0),
         ] {
             let g = Geometry::new(input, weight, stride, padding);
             let x = values(input.iter().product(), 1);
             let w = values(weight.iter().product(), 2);
-            let y = forward(&g, &x, &w);
+            let y = forward(&g, &x, &w, None);
             let expected = naive(&g, &x, &w);
-            for (a, b) in y.iter().zip(&expected) {
-                assert!((a - b).abs() < 1e-4, "{input:?} s{stride}: {a} vs {b}");
+            // Both forward kernels, whichever `forward` picks on this CPU.
+            let mut variants = vec![("im2col", forward_im2col(&g, &x, &w, None))];
+            if direct::available() {
+                variants.push(("direct", direct::forward(&g, &x, &w, None)));
+            }
+            for (name, out) in &variants {
+                assert_eq!(out.len(), expected.len());
+                for (a, b) in out.iter().zip(&expected) {
+                    assert!((a - b).abs() < 1e-4, "{name} {input:?} s{stride}: {a} vs {b}");
+                }
             }
             // The gradients are the adjoints of the (bilinear) convolution:
             // ⟨G, conv(x, w)⟩ = ⟨dx(G), x⟩ = ⟨dw(G), w⟩.
@@ -741,6 +967,63 @@ mod tests {
             let wg = |gr| wt.grad(gr).unwrap().try_into_vec_as::<f32>().unwrap();
             assert!(close(xg(&g_ours), xg(&g_ref)), "x gradient differs from Burn's");
             assert!(close(wg(&g_ours), wg(&g_ref)), "weight gradient differs from Burn's");
+        }
+    }
+
+    #[test]
+    fn fused_affine_matches_the_separate_operations() {
+        let device = burn::tensor::Device::flex();
+        // rows = c_in·k³: 54 goes through im2col, 270 through the direct kernel on AVX-512.
+        for (input, weight, stride, padding) in
+            [([2, 2, 6, 5, 7], [5, 2, 3, 3, 3], 2, 1), ([2, 10, 5, 6, 4], [20, 10, 3, 3, 3], 1, 1)]
+        {
+            let g = Geometry::new(input, weight, stride, padding);
+            let t = |n: usize, seed: u32, shape: Vec<usize>| {
+                Tensor::<5>::from_data(
+                    burn::tensor::TensorData::new(values(n, seed), shape),
+                    &device,
+                )
+            };
+            let x = t(input.iter().product(), 5, input.to_vec());
+            let w = t(weight.iter().product(), 6, weight.to_vec());
+            let out = g.output_shape();
+            let residual = t(out.iter().product(), 7, out.to_vec());
+            let c = weight[0];
+            let v = |seed| {
+                Tensor::<1>::from_data(burn::tensor::TensorData::new(values(c, seed), [c]), &device)
+            };
+            let (scale, shift) = (v(8), v(9));
+            let per_channel = |v: Tensor<1>| v.reshape([1, c as i32, 1, 1, 1]);
+            let affine = conv3d(x.clone(), w.clone(), stride, padding) * per_channel(scale.clone())
+                + per_channel(shift.clone());
+            for (residual, relu) in [(None, false), (None, true), (Some(residual), true)] {
+                let mut expected = affine.clone();
+                if let Some(r) = &residual {
+                    expected = expected + r.clone();
+                }
+                if relu {
+                    expected = burn::tensor::activation::relu(expected);
+                }
+                let fused = conv3d_affine(
+                    x.clone(),
+                    w.clone(),
+                    scale.clone(),
+                    shift.clone(),
+                    residual.clone(),
+                    stride,
+                    padding,
+                    relu,
+                );
+                let (a, b): (Vec<f32>, Vec<f32>) =
+                    (fused.try_into_vec_as().unwrap(), expected.try_into_vec_as().unwrap());
+                assert_eq!(a.len(), b.len());
+                for (p, q) in a.iter().zip(&b) {
+                    assert!((p - q).abs() < 1e-4, "{input:?} relu {relu}: {p} vs {q}");
+                }
+                if relu {
+                    assert!(a.iter().all(|&v| v >= 0.0) && a.contains(&0.0));
+                }
+            }
         }
     }
 }

@@ -158,6 +158,42 @@ impl ConvBn3d {
         let y = crate::conv::conv3d(x, self.conv.weight.val(), self.conv.stride[0], k / 2);
         crate::norm::batch_norm(&self.bn, y)
     }
+
+    /// `relu?(bn(conv(x)) + residual?)`. Off the autodiff device (inference), the batch norm
+    /// with running statistics is the affine map `y·s + (β − μ·s)`, `s = γ/√(σ² + ε)`, applied
+    /// with the residual and the ReLU as the convolution writes its output
+    /// ([`crate::conv::conv3d_affine`]); in training, the separate differentiable operations.
+    ///
+    /// # Shapes
+    /// `[B, C_in, D, H, W]` → `[B, C_out, D/s, H/s, W/s]` (rounded up); `residual` of the
+    /// output's shape.
+    fn forward_fused(&self, x: Tensor<5>, residual: Option<Tensor<5>>, relu: bool) -> Tensor<5> {
+        let device = x.device();
+        if device.is_autodiff() {
+            let y = self.forward(x);
+            let y = match residual {
+                Some(r) => y + r,
+                None => y,
+            };
+            return if relu { burn::tensor::activation::relu(y) } else { y };
+        }
+        let [k, ..] = self.conv.kernel_size;
+        let bn = &self.bn;
+        let scale = bn.gamma.val().to_device(&device)
+            / (bn.running_var.value().to_device(&device) + bn.epsilon).sqrt();
+        let shift = bn.beta.val().to_device(&device)
+            - bn.running_mean.value().to_device(&device) * scale.clone();
+        crate::conv::conv3d_affine(
+            x,
+            self.conv.weight.val(),
+            scale,
+            shift,
+            residual,
+            self.conv.stride[0],
+            k / 2,
+            relu,
+        )
+    }
 }
 
 /// The ResNet basic block in 3D; see the module docs.
@@ -183,11 +219,11 @@ impl ResidualBlock3d {
     /// `[B, C_in, D, H, W]` → `[B, C_out, D/s, H/s, W/s]` (rounded up).
     fn forward(&self, x: Tensor<5>) -> Tensor<5> {
         let identity = match &self.shortcut {
-            Some(shortcut) => shortcut.forward(x.clone()),
+            Some(shortcut) => shortcut.forward_fused(x.clone(), None, false),
             None => x.clone(),
         };
-        let y = relu(self.first.forward(x));
-        relu(self.second.forward(y) + identity)
+        let y = self.first.forward_fused(x, None, true);
+        self.second.forward_fused(y, Some(identity), true)
     }
 }
 
@@ -256,7 +292,7 @@ impl Cnn3d {
     /// `x`: `[batch, channels, depth, height, width]` → embedding `[batch, embedding]`,
     /// logits `[batch, 2]`.
     pub fn forward(&self, x: Tensor<5>, dropout_keep: Option<Tensor<2>>) -> Cnn3dOutput {
-        let mut x = relu(self.stem.forward(x)); // [B, stem_width, D/s₀, H/s₀, W/s₀]
+        let mut x = self.stem.forward_fused(x, None, true); // [B, stem_width, D/s₀, H/s₀, W/s₀]
         for block in &self.blocks {
             x = block.forward(x); // [B, width_i, …]
         }
@@ -398,5 +434,55 @@ mod tests {
         assert!(p.contains("model.blocks"), "{p}");
         assert!(p.contains("model.dropout"), "{p}");
         assert!(p.contains("model.stem_kernel"), "{p}");
+    }
+
+    /// Sets every vector (BatchNorm γ, β and running statistics, biases) to distinct positive
+    /// values, so the folded affine map is not 1·y + 0.
+    struct PerturbNorms(f32);
+
+    impl ModuleMapper for PerturbNorms {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let (id, tensor, mapper) = param.consume();
+            let dims = tensor.dims();
+            let tensor = if D == 1 && dims[0] > 2 {
+                let n = dims[0];
+                self.0 += 0.37;
+                let values: Vec<f32> =
+                    (0..n).map(|i| ((i as f32 * 0.71 + self.0).sin()) * 0.5 + 0.7).collect();
+                Tensor::<D>::from_data(TensorData::new(values, dims.to_vec()), &tensor.device())
+            } else {
+                tensor
+            };
+            Param::from_mapped_value(id, tensor, mapper)
+        }
+    }
+
+    #[test]
+    fn fused_inference_matches_the_separate_layers() {
+        let device = Device::flex();
+        let config = Cnn3dConfig::new().with_in_channels(2).with_widths(vec![16, 32]);
+        let model = Cnn3d::new(&config, 3, &device).map(&mut PerturbNorms(0.0));
+        let x =
+            Tensor::<5>::random([3, 2, 12, 12, 12], burn::tensor::Distribution::Default, &device);
+        let fused = model.forward(x.clone(), None);
+        // The same network as conv → batch norm → (+ identity) → ReLU, layer by layer.
+        let mut h = relu(model.stem.forward(x));
+        for block in &model.blocks {
+            let identity = match &block.shortcut {
+                Some(shortcut) => shortcut.forward(h.clone()),
+                None => h.clone(),
+            };
+            let y = relu(block.first.forward(h));
+            h = relu(block.second.forward(y) + identity);
+        }
+        let [b, c, d, hh, w] = h.dims();
+        let pooled = h.reshape([b, c, d * hh * w]).mean_dim(2).reshape([b, c]);
+        let embedding = relu(model.embedding.forward(pooled));
+        let (a, e): (Vec<f32>, Vec<f32>) =
+            (fused.embedding.try_into_vec_as().unwrap(), embedding.try_into_vec_as().unwrap());
+        assert!(e.iter().any(|&v| v > 0.0));
+        for (p, q) in a.iter().zip(&e) {
+            assert!((p - q).abs() < 1e-4 * (1.0 + q.abs()), "{p} vs {q}");
+        }
     }
 }

@@ -1,0 +1,257 @@
+//! A direct convolution kernel for CPUs with AVX-512: no im2col matrix.
+//!
+//! The im2col path of [`super::forward`] writes every input value `k³` times into a patch matrix
+//! and gemm reads it back: on the small network that copy was about a third of an inference
+//! pass. Here each sample is instead copied once into a zero-padded *channels-last* buffer
+//! `xp[voxel][c_in]`, where the patch of output position `j` at kernel tap `t` is the `c_in`
+//! contiguous values at `xp[(origin(j) + offset(t))·c_in ..]`, and a register-blocked kernel
+//! reads them in place:
+//!
+//! ```text
+//! Y[o, j] = Σ_t Σ_c  W[o, c, t] · xp[(origin(j) + offset(t))·c_in + c]
+//! ```
+//!
+//! for a tile of `P` output positions × `16·V` output channels held in `P·V` AVX-512
+//! accumulators (`P·V = 24`): per `(t, c)` step it loads `V` vectors of packed weights
+//! (`[t][c][o]`, `o` padded to a multiple of 16), broadcasts one input value per position and
+//! issues `P·V` fused multiply-adds. Every output sums its `k³·c_in` products in the same
+//! order, whatever the tiling and the number of threads, so results are deterministic.
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::{
+    __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+};
+
+use rayon::prelude::*;
+
+use super::{Epilogue, Geometry};
+
+/// Output channels per accumulator vector.
+const LANES: usize = 16;
+
+/// Whether this CPU runs the kernel (x86-64 with AVX-512F); elsewhere the im2col path is used.
+pub(super) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The weights `[c_out, c_in, k, k, k]` repacked as `[tap][c_in][o]` with `o` padded with zeros
+/// to `ocp`, a multiple of [`LANES`].
+fn pack_weights(g: &Geometry, weight: &[f32], ocp: usize) -> Vec<f32> {
+    let [c_out, c_in, ..] = g.weight;
+    let taps = g.k().pow(3);
+    let mut packed = vec![0.0f32; taps * c_in * ocp];
+    // A blocked transpose: for 16 output channels and one input channel, the 16 source rows of
+    // k³ values stay in L1 while each (tap, c) row of 16 is written whole.
+    for o0 in (0..c_out).step_by(LANES) {
+        let block = (c_out - o0).min(LANES);
+        for c in 0..c_in {
+            for t in 0..taps {
+                let row = &mut packed[(t * c_in + c) * ocp + o0..][..block];
+                for (i, w) in row.iter_mut().enumerate() {
+                    *w = weight[((o0 + i) * c_in + c) * taps + t];
+                }
+            }
+        }
+    }
+    packed
+}
+
+/// Copies one sample (`[c_in, d, h, w]`) into `xp`, zero-padded and channels-last:
+/// `xp[((z + p)·hp + y + p)·wp + x + p][c]`.
+fn pad_channels_last(g: &Geometry, x: &[f32], xp: &mut [f32]) {
+    let [_, c_in, d, h, w] = g.input;
+    let [_, hp, wp] = g.padded();
+    let p = g.padding;
+    xp.fill(0.0);
+    for (c, xc) in x.chunks_exact(d * h * w).enumerate() {
+        for z in 0..d {
+            for y in 0..h {
+                let to = ((z + p) * hp + y + p) * wp + p;
+                let row = &xc[(z * h + y) * w..][..w];
+                for (i, &v) in row.iter().enumerate() {
+                    xp[(to + i) * c_in + c] = v;
+                }
+            }
+        }
+    }
+}
+
+/// The forward convolution (as [`super::forward`]); call only where [`available`].
+pub(super) fn forward(
+    g: &Geometry,
+    x: &[f32],
+    weight: &[f32],
+    epilogue: Option<&Epilogue>,
+) -> Vec<f32> {
+    let [batch, c_in, ..] = g.input;
+    let c_out = g.weight[0];
+    let ocp = c_out.div_ceil(LANES) * LANES;
+    let packed = pack_weights(g, weight, ocp);
+    let s_out = g.spatial_out();
+    let origins: Vec<usize> = g.origins().into_iter().map(|o| o * c_in).collect();
+    let taps: Vec<usize> = g.taps().into_iter().map(|t| t * c_in).collect();
+    let mut out = vec![0.0f32; batch * c_out * s_out];
+    if s_out == 0 || c_out == 0 {
+        return out;
+    }
+    out.par_chunks_mut(c_out * s_out)
+        .zip(x.par_chunks(c_in * g.spatial_in()))
+        .enumerate()
+        .for_each(|(b, (y, xs))| {
+            let mut xp = vec![0.0f32; g.padded_len() * c_in];
+            pad_channels_last(g, xs, &mut xp);
+            let sample = Sample {
+                xp: &xp,
+                origins: &origins,
+                taps: &taps,
+                c_in,
+                packed: &packed,
+                ocp,
+                epilogue,
+                y_offset: b * c_out * s_out,
+            };
+            let mut o0 = 0;
+            while o0 < c_out {
+                let v = (c_out - o0).div_ceil(LANES).min(4);
+                match v {
+                    4 => sample.channels::<6, 4>(o0, c_out, s_out, y),
+                    3 => sample.channels::<8, 3>(o0, c_out, s_out, y),
+                    2 => sample.channels::<12, 2>(o0, c_out, s_out, y),
+                    _ => sample.channels::<12, 1>(o0, c_out, s_out, y),
+                }
+                o0 += v * LANES;
+            }
+        });
+    out
+}
+
+/// One sample's padded input and what the kernel needs to read it.
+struct Sample<'a> {
+    xp: &'a [f32],
+    /// Element offset in `xp` of each output position's receptive-field origin.
+    origins: &'a [usize],
+    /// Element offset of each kernel tap from the origin.
+    taps: &'a [usize],
+    c_in: usize,
+    packed: &'a [f32],
+    ocp: usize,
+    epilogue: Option<&'a Epilogue<'a>>,
+    /// Offset of this sample's output in the whole batch's (where the residual is read).
+    y_offset: usize,
+}
+
+impl Sample<'_> {
+    /// Output channels `o0 .. o0 + 16·V` (those below `c_out`) at every output position, into
+    /// `y` (`[c_out, s_out]`), in tiles of `P` positions.
+    fn channels<const P: usize, const V: usize>(
+        &self,
+        o0: usize,
+        c_out: usize,
+        s_out: usize,
+        y: &mut [f32],
+    ) {
+        // The kernel reads xp[origin + tap + c] for c < c_in and packed[(row)·ocp + o0 + lane]
+        // for every (tap, c) row and lane < 16·V: bound both once here.
+        let last_origin = self.origins.iter().copied().max().unwrap_or(0);
+        let last_tap = self.taps.iter().copied().max().unwrap_or(0);
+        assert!(
+            last_origin + last_tap + self.c_in <= self.xp.len(),
+            "direct conv: input too short"
+        );
+        assert!(
+            o0 + V * LANES <= self.ocp,
+            "direct conv: channel block outside the packed weights"
+        );
+        assert!(
+            self.taps.len() * self.c_in * self.ocp <= self.packed.len(),
+            "direct conv: weights too short"
+        );
+        let mut tile = vec![0.0f32; P * V * LANES];
+        let oc_end = (o0 + V * LANES).min(c_out);
+        for j0 in (0..s_out).step_by(P) {
+            let valid = (s_out - j0).min(P);
+            let mut bases = [0usize; P];
+            for (p, b) in bases.iter_mut().enumerate() {
+                // Positions past the end repeat the last one; their results are dropped.
+                *b = self.origins[j0 + p.min(valid - 1)];
+            }
+            // SAFETY: the asserts above bound every index the kernel forms; `available()`
+            // (checked by the caller) guarantees AVX-512F.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                tile_avx512::<P, V>(
+                    self.xp.as_ptr(),
+                    &bases,
+                    self.taps,
+                    self.c_in,
+                    self.packed.as_ptr().add(o0),
+                    self.ocp,
+                    tile.as_mut_ptr(),
+                );
+            }
+            for o in o0..oc_end {
+                let (v, lane) = ((o - o0) / LANES, (o - o0) % LANES);
+                let row = &mut y[o * s_out + j0..][..valid];
+                for (p, out) in row.iter_mut().enumerate() {
+                    *out = tile[(p * V + v) * LANES + lane];
+                }
+                if let Some(e) = self.epilogue {
+                    e.apply(o, row, self.y_offset + o * s_out + j0);
+                }
+            }
+        }
+    }
+}
+
+/// One tile: `tile[(p·V + v)·16 + lane] = Σ_t Σ_c x[bases[p] + taps[t] + c] · w[(t·c_in + c)·ocp
+/// + 16·v + lane]`.
+///
+/// # Safety
+/// The CPU has AVX-512F; every `x` and `w` index formed this way, and `tile[..P·V·16]`, are in
+/// bounds.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::needless_range_loop)] // Indices name registers: P·V accumulators, V weights.
+unsafe fn tile_avx512<const P: usize, const V: usize>(
+    x: *const f32,
+    bases: &[usize; P],
+    taps: &[usize],
+    c_in: usize,
+    w: *const f32,
+    ocp: usize,
+    tile: *mut f32,
+) {
+    let mut acc: [[__m512; V]; P] = [[_mm512_setzero_ps(); V]; P];
+    let mut w = w;
+    for &t in taps {
+        let mut rows = [x; P];
+        for p in 0..P {
+            rows[p] = unsafe { x.add(bases[p] + t) };
+        }
+        for c in 0..c_in {
+            let mut wv = [_mm512_setzero_ps(); V];
+            for v in 0..V {
+                wv[v] = unsafe { _mm512_loadu_ps(w.add(v * LANES)) };
+            }
+            for p in 0..P {
+                let xb = _mm512_set1_ps(unsafe { *rows[p].add(c) });
+                for v in 0..V {
+                    acc[p][v] = _mm512_fmadd_ps(xb, wv[v], acc[p][v]);
+                }
+            }
+            w = unsafe { w.add(ocp) };
+        }
+    }
+    for p in 0..P {
+        for v in 0..V {
+            unsafe { _mm512_storeu_ps(tile.add((p * V + v) * LANES), acc[p][v]) };
+        }
+    }
+}
