@@ -5,12 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc rather than glibc's malloc: the CNN allocates and frees activation-sized buffers
-/// every layer and step, which glibc hands back to the kernel and page-faults in again
-/// (≈ 10 % of a training step in `perf`). Measured with `scripts/bench-cnn` on 2 cores:
-/// small network 45–57 → 36 ms per training step, 11–14 → 8–9 ms per embedding batch.
+/// mimalloc, keeping freed memory mapped (see `radlsig_alloc`): the CNN allocates and frees
+/// activation-sized buffers every layer and step, which glibc hands back to the kernel and
+/// page-faults in again.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: radlsig_alloc::MiMalloc = radlsig_alloc::MiMalloc;
 
 mod cohort_features;
 mod demo;
@@ -68,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    radlsig_alloc::keep_freed_memory();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,15 +5,17 @@
 
 use std::time::Instant;
 
-/// The allocator of the `radlsig` binary, so the bench times what users run.
+/// The allocator of the `radlsig` binary (set up the same way in `main`), so the bench times
+/// what users run.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: radlsig_alloc::MiMalloc = radlsig_alloc::MiMalloc;
 
 use ndarray::Array4;
 use radlsig_deep::{ComputeDevice, Sample, Silent, TrainOptions, TrainingConfig, embed};
 use rand::{Rng, SeedableRng};
 
 fn main() {
+    radlsig_alloc::keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     let get =
         |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();

@@ -6,9 +6,10 @@
 //! is the mean of 5 repetitions after one warm-up; `burn` is Burn's own op, `radlsig` ours.
 use std::time::Instant;
 
-/// The allocator of the `radlsig` binary, so the bench times what users run.
+/// The allocator of the `radlsig` binary (set up the same way in `main`), so the bench times
+/// what users run.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: radlsig_alloc::MiMalloc = radlsig_alloc::MiMalloc;
 
 use burn::module::Module;
 use burn::nn::conv::Conv3dConfig;
@@ -25,6 +26,7 @@ fn time<F: FnMut()>(name: &str, reps: usize, mut f: F) {
 }
 
 fn main() {
+    radlsig_alloc::keep_freed_memory();
     let network = std::env::args().nth(1).unwrap_or_else(|| "small".into());
     // (c_in, c_out, kernel, stride, input side) of every convolution, and the batch.
     let (batch, convs): (usize, Vec<(usize, usize, usize, usize, usize)>) = match network.as_str() {

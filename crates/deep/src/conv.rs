@@ -715,12 +715,16 @@ impl Epilogue<'_> {
 }
 
 /// The forward convolution; `x` is `[batch, c_in, d, h, w]`, `weight` `[c_out, c_in, k, k, k]`:
-/// the direct kernel where the CPU has AVX-512 and each output sums enough products to keep
-/// its accumulators busy (not the one-channel stem nor the 1³ shortcuts, where im2col and gemm
-/// are faster), else im2col and gemm.
+/// where the CPU has AVX-512, the direct kernel when each output sums enough products to keep
+/// its accumulators busy, the line kernel for the other stride-1 or -2 layers with a kernel
+/// larger than 1³ (the one-channel stem), else (the 1³ shortcuts, other CPUs) im2col and gemm.
 fn forward(g: &Geometry, x: &[f32], weight: &[f32], epilogue: Option<&Epilogue>) -> Vec<f32> {
-    if g.rows() >= 128 && direct::available() {
+    if !direct::available() {
+        forward_im2col(g, x, weight, epilogue)
+    } else if g.rows() >= 128 {
         direct::forward(g, x, weight, epilogue)
+    } else if g.stride <= 2 && g.k() > 1 {
+        direct::forward_lines(g, x, weight, epilogue)
     } else {
         forward_im2col(g, x, weight, epilogue)
     }
@@ -920,6 +924,9 @@ mod tests {
             let mut variants = vec![("im2col", forward_im2col(&g, &x, &w, None))];
             if direct::available() {
                 variants.push(("direct", direct::forward(&g, &x, &w, None)));
+                if stride <= 2 {
+                    variants.push(("lines", direct::forward_lines(&g, &x, &w, None)));
+                }
             }
             for (name, out) in &variants {
                 assert_eq!(out.len(), expected.len());

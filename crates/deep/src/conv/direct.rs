@@ -21,6 +21,11 @@
 use std::arch::x86_64::{
     __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
 };
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::{
+    __mmask16, _mm512_add_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_max_ps,
+    _mm512_permutex2var_ps, _mm512_set_epi32,
+};
 
 use rayon::prelude::*;
 
@@ -252,6 +257,142 @@ unsafe fn tile_avx512<const P: usize, const V: usize>(
     for p in 0..P {
         for v in 0..V {
             unsafe { _mm512_storeu_ps(tile.add((p * V + v) * LANES), acc[p][v]) };
+        }
+    }
+}
+
+/// The forward convolution for layers with few products per output (the one-channel stem, 1³
+/// shortcuts), vectorised over output positions instead: 16 consecutive outputs of a line
+/// `(o, z', y')` are one vector, and for each input channel and tap the 16 inputs they need are
+/// one load (stride 1) or two loads and a permute (stride 2) from the zero-padded
+/// channels-first sample, multiplied by a broadcast weight for each of 16 output channels.
+/// Sums run over `(c, k_d, k_h, k_w)` in order. Call only where [`available`] and
+/// `g.stride` is 1 or 2.
+pub(super) fn forward_lines(
+    g: &Geometry,
+    x: &[f32],
+    weight: &[f32],
+    epilogue: Option<&Epilogue>,
+) -> Vec<f32> {
+    let [batch, c_in, ..] = g.input;
+    let c_out = g.weight[0];
+    assert!(g.stride == 1 || g.stride == 2, "forward_lines: stride {}", g.stride);
+    let ocp = c_out.div_ceil(LANES) * LANES;
+    let packed = pack_weights(g, weight, ocp);
+    let s_out = g.spatial_out();
+    let mut out = vec![0.0f32; batch * c_out * s_out];
+    if s_out == 0 || c_out == 0 {
+        return out;
+    }
+    let plen = g.padded_len();
+    out.par_chunks_mut(c_out * s_out)
+        .zip(x.par_chunks(c_in * g.spatial_in()))
+        .enumerate()
+        .for_each(|(b, (y, xs))| {
+            // 32 values of slack: a stride-2 load reads 32 inputs from the last line's start.
+            let mut padded = vec![0.0f32; c_in * plen + 2 * LANES];
+            g.pad(xs, &mut padded[..c_in * plen]);
+            for o0 in (0..c_out).step_by(LANES) {
+                // SAFETY: `lines_avx512` bounds its reads of `padded` (asserted inside) and
+                // writes only `y`; `available()` (checked by the caller) guarantees AVX-512F.
+                #[cfg(target_arch = "x86_64")]
+                unsafe {
+                    lines_avx512(g, &padded, &packed, ocp, o0, y, epilogue, b * c_out * s_out);
+                }
+            }
+        });
+    out
+}
+
+/// Output channels `o0 .. o0 + 16` (those below `c_out`) of one sample for [`forward_lines`].
+///
+/// # Safety
+/// The CPU has AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+unsafe fn lines_avx512(
+    g: &Geometry,
+    padded: &[f32],
+    packed: &[f32],
+    ocp: usize,
+    o0: usize,
+    y: &mut [f32],
+    epilogue: Option<&Epilogue>,
+    y_offset: usize,
+) {
+    let [_, c_in, ..] = g.input;
+    let c_out = g.weight[0];
+    let (k, s) = (g.k(), g.stride);
+    let [_, hp, wp] = g.padded();
+    let plen = g.padded_len();
+    let [od_n, oh_n, ow_n] = g.out;
+    let s_out = g.spatial_out();
+    let channels = (c_out - o0).min(LANES);
+    // Every load starts at most at the last padded voxel and reads 32 values.
+    assert!(padded.len() >= c_in * plen + 2 * LANES, "forward_lines: padded input too short");
+    assert!(o0 + LANES <= ocp && k.pow(3) * c_in * ocp <= packed.len(), "forward_lines: weights");
+    assert!(y.len() >= c_out * s_out, "forward_lines: output too short");
+    let even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    let (x, w) = (padded.as_ptr(), packed.as_ptr());
+    for od in 0..od_n {
+        for oh in 0..oh_n {
+            let line = (od * oh_n + oh) * ow_n;
+            for ow0 in (0..ow_n).step_by(LANES) {
+                let n = (ow_n - ow0).min(LANES);
+                let mask: __mmask16 = if n == LANES { !0 } else { (1u16 << n) - 1 };
+                let mut acc = [_mm512_setzero_ps(); LANES];
+                for c in 0..c_in {
+                    for kd in 0..k {
+                        for kh in 0..k {
+                            let row = c * plen + ((od * s + kd) * hp + oh * s + kh) * wp + ow0 * s;
+                            for kw in 0..k {
+                                let t = (kd * k + kh) * k + kw;
+                                // SAFETY: row + kw ≤ c_in·plen − 1 and 32 values of slack follow.
+                                let xv = unsafe {
+                                    let p = x.add(row + kw);
+                                    if s == 1 {
+                                        _mm512_loadu_ps(p)
+                                    } else {
+                                        let (lo, hi) =
+                                            (_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(LANES)));
+                                        _mm512_permutex2var_ps(lo, even, hi)
+                                    }
+                                };
+                                let wt = unsafe { w.add((t * c_in + c) * ocp + o0) };
+                                for oi in 0..LANES {
+                                    let wb = _mm512_set1_ps(unsafe { *wt.add(oi) });
+                                    acc[oi] = _mm512_fmadd_ps(xv, wb, acc[oi]);
+                                }
+                            }
+                        }
+                    }
+                }
+                for oi in 0..channels {
+                    let o = o0 + oi;
+                    let at = o * s_out + line + ow0;
+                    let mut v = acc[oi];
+                    if let Some(e) = epilogue {
+                        v = _mm512_fmadd_ps(
+                            v,
+                            _mm512_set1_ps(e.scale[o]),
+                            _mm512_set1_ps(e.shift[o]),
+                        );
+                        if let Some(r) = e.residual {
+                            let r = &r[y_offset + at..][..n];
+                            v = _mm512_add_ps(v, unsafe {
+                                _mm512_maskz_loadu_ps(mask, r.as_ptr())
+                            });
+                        }
+                        if e.relu {
+                            v = _mm512_max_ps(v, _mm512_setzero_ps());
+                        }
+                    }
+                    let dst = &mut y[at..at + n];
+                    // SAFETY: the mask covers the n values of `dst`.
+                    unsafe { _mm512_mask_storeu_ps(dst.as_mut_ptr(), mask, v) };
+                }
+            }
         }
     }
 }
