@@ -772,8 +772,32 @@ fn forward_im2col(
     out
 }
 
-/// The gradient with respect to the input, from the output gradient `grad`.
+/// The gradient with respect to the input, from the output gradient `grad`. For stride 1 (where
+/// the CPU has AVX-512) it is itself a convolution, run by the direct forward kernel:
+/// `∂x = conv(G, W̃)` with padding `k − 1 − p` and `W̃[c, o, t] = W[o, c, k³ − 1 − t]` (the
+/// kernel mirrored in all three axes, input and output channels swapped); else col2im.
 fn backward_input(g: &Geometry, weight: &[f32], grad: &[f32]) -> Vec<f32> {
+    let [c_out, c_in, k, ..] = g.weight;
+    if g.stride == 1 && g.padding < k && c_out * k.pow(3) >= 128 && direct::available() {
+        let taps = k.pow(3);
+        let mut mirrored = vec![0.0f32; weight.len()];
+        for (o, wo) in weight.chunks_exact(c_in * taps).enumerate() {
+            for (c, wc) in wo.chunks_exact(taps).enumerate() {
+                for (t, &w) in wc.iter().enumerate() {
+                    mirrored[(c * c_out + o) * taps + taps - 1 - t] = w;
+                }
+            }
+        }
+        let transposed =
+            Geometry::new(g.output_shape(), [c_in, c_out, k, k, k], 1, k - 1 - g.padding);
+        debug_assert_eq!(transposed.output_shape(), g.input);
+        return direct::forward(&transposed, grad, &mirrored, None);
+    }
+    backward_input_col2im(g, weight, grad)
+}
+
+/// [`backward_input`] through per-tile gemm and col2im.
+fn backward_input_col2im(g: &Geometry, weight: &[f32], grad: &[f32]) -> Vec<f32> {
     let (c_out, rows, s_in, s_out) =
         (g.weight[0], g.rows(), g.input[1] * g.spatial_in(), g.spatial_out());
     let mut x_grad = vec![0.0f32; g.input[0] * s_in];
@@ -802,8 +826,18 @@ fn backward_input(g: &Geometry, weight: &[f32], grad: &[f32]) -> Vec<f32> {
     x_grad
 }
 
-/// The gradient with respect to the weight: per-sample sums, added in sample order.
+/// The gradient with respect to the weight: per-sample sums, added in sample order; the direct
+/// kernel where the CPU has AVX-512, else im2col and gemm.
 fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
+    if direct::available() {
+        direct::backward_weight(g, x, grad)
+    } else {
+        backward_weight_im2col(g, x, grad)
+    }
+}
+
+/// [`backward_weight`] through per-tile im2col matrices and gemm.
+fn backward_weight_im2col(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
     let (c_out, rows, s_in, s_out) =
         (g.weight[0], g.rows(), g.input[1] * g.spatial_in(), g.spatial_out());
     let (tile, origins, taps) = (g.tile(), g.origins(), g.taps());
@@ -914,6 +948,9 @@ mod tests {
             ([2, 3, 6, 5, 7], [37, 3, 3, 3, 3], 1, 1),
             ([1, 5, 5, 5, 5], [70, 5, 3, 3, 3], 2, 1),
             ([2, 6, 4, 4, 4], [16, 6, 1, 1, 1], 1, 0),
+            // Stride 1 with enough products for the direct input gradient, unpadded and k = 5.
+            ([1, 3, 6, 6, 5], [8, 3, 3, 3, 3], 1, 0),
+            ([1, 2, 6, 6, 6], [6, 2, 5, 5, 5], 1, 2),
         ] {
             let g = Geometry::new(input, weight, stride, padding);
             let x = values(input.iter().product(), 1);
@@ -942,6 +979,15 @@ mod tests {
             let dw = backward_weight(&g, &x, &grad);
             assert!((dot(&dx, &x) - lhs).abs() < 1e-3 * lhs.abs().max(1.0), "input gradient");
             assert!((dot(&dw, &w) - lhs).abs() < 1e-3 * lhs.abs().max(1.0), "weight gradient");
+            // Both input-gradient and both weight-gradient kernels agree value by value.
+            let dx_col2im = backward_input_col2im(&g, &w, &grad);
+            for (a, b) in dx.iter().zip(&dx_col2im) {
+                assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "input gradient: {a} vs {b}");
+            }
+            let dw_im2col = backward_weight_im2col(&g, &x, &grad);
+            for (a, b) in dw.iter().zip(&dw_im2col) {
+                assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "weight gradient: {a} vs {b}");
+            }
             // And match Burn's own convolution gradients on the flex backend.
             let device = burn::tensor::Device::flex().autodiff();
             let xt =

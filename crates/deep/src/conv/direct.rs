@@ -396,3 +396,167 @@ unsafe fn lines_avx512(
         }
     }
 }
+
+/// The weight gradient (as [`super::backward_weight`]) without an im2col matrix: with the
+/// sample copied channels-last as in [`forward`] and the output gradient transposed to
+/// `gt[j][o]`, each weight row `r = (t, c)` of the packed layout is
+///
+/// ```text
+/// W_grad[r, o] = Σ_j xp[origin(j) + offset(t) + c] · gt[j, o]
+/// ```
+///
+/// computed for `P` rows × `16·V` channels in registers while `j` runs over the output
+/// positions. One partial gradient per sample, summed in sample order: deterministic whatever
+/// the number of threads. Call only where [`available`].
+pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
+    let [_, c_in, ..] = g.input;
+    let c_out = g.weight[0];
+    let taps_n = g.k().pow(3);
+    let rows = taps_n * c_in;
+    let ocp = c_out.div_ceil(LANES) * LANES;
+    let s_out = g.spatial_out();
+    let origins: Vec<usize> = g.origins().into_iter().map(|o| o * c_in).collect();
+    let taps: Vec<usize> = g.taps().into_iter().map(|t| t * c_in).collect();
+    // Element offset from a receptive field's origin of every packed row (t, c).
+    let offsets: Vec<usize> = (0..rows).map(|r| taps[r / c_in] + r % c_in).collect();
+    let partials: Vec<Vec<f32>> = x
+        .par_chunks(c_in * g.spatial_in())
+        .zip(grad.par_chunks(c_out * s_out))
+        .map(|(xs, gs)| {
+            let mut xp = vec![0.0f32; g.padded_len() * c_in];
+            pad_channels_last(g, xs, &mut xp);
+            let mut gt = vec![0.0f32; s_out * ocp];
+            for (o, go) in gs.chunks_exact(s_out).enumerate() {
+                for (j, &v) in go.iter().enumerate() {
+                    gt[j * ocp + o] = v;
+                }
+            }
+            let mut wg = vec![0.0f32; rows * ocp];
+            let sample = Gradient { xp: &xp, gt: &gt, origins: &origins, offsets: &offsets, ocp };
+            let mut o0 = 0;
+            while o0 < ocp {
+                let v = ((ocp - o0) / LANES).min(4);
+                match v {
+                    4 => sample.rows::<6, 4>(o0, &mut wg),
+                    3 => sample.rows::<8, 3>(o0, &mut wg),
+                    2 => sample.rows::<12, 2>(o0, &mut wg),
+                    _ => sample.rows::<12, 1>(o0, &mut wg),
+                }
+                o0 += v * LANES;
+            }
+            wg
+        })
+        .collect();
+    let mut total = vec![0.0f32; rows * ocp];
+    for partial in &partials {
+        for (t, p) in total.iter_mut().zip(partial) {
+            *t += p;
+        }
+    }
+    // Back to Burn's [c_out, c_in, k, k, k].
+    let mut w_grad = vec![0.0f32; c_out * rows];
+    for (o, wo) in w_grad.chunks_exact_mut(rows).enumerate() {
+        for (c, wc) in wo.chunks_exact_mut(taps_n).enumerate() {
+            for (t, w) in wc.iter_mut().enumerate() {
+                *w = total[(t * c_in + c) * ocp + o];
+            }
+        }
+    }
+    w_grad
+}
+
+/// One sample's operands of [`backward_weight`].
+struct Gradient<'a> {
+    /// The zero-padded channels-last sample.
+    xp: &'a [f32],
+    /// The output gradient, `[s_out][ocp]`.
+    gt: &'a [f32],
+    /// Element offset in `xp` of each output position's receptive-field origin.
+    origins: &'a [usize],
+    /// Element offset from the origin of each packed weight row `(t, c)`.
+    offsets: &'a [usize],
+    ocp: usize,
+}
+
+impl Gradient<'_> {
+    /// Every packed row, for channels `o0 .. o0 + 16·V`, added into `wg` (`[rows][ocp]`), in
+    /// blocks of `P` rows.
+    fn rows<const P: usize, const V: usize>(&self, o0: usize, wg: &mut [f32]) {
+        let rows = self.offsets.len();
+        let s_out = self.origins.len();
+        let last_origin = self.origins.iter().copied().max().unwrap_or(0);
+        let last_offset = self.offsets.iter().copied().max().unwrap_or(0);
+        assert!(last_origin + last_offset < self.xp.len(), "direct conv: input too short");
+        assert!(o0 + V * LANES <= self.ocp, "direct conv: channel block outside the gradient");
+        assert!(s_out * self.ocp <= self.gt.len(), "direct conv: output gradient too short");
+        assert!(rows * self.ocp <= wg.len(), "direct conv: weight gradient too short");
+        let mut tile = vec![0.0f32; P * V * LANES];
+        for r0 in (0..rows).step_by(P) {
+            let valid = (rows - r0).min(P);
+            let mut offsets = [0usize; P];
+            for (p, offset) in offsets.iter_mut().enumerate() {
+                // Rows past the end repeat the last one; their sums are dropped.
+                *offset = self.offsets[r0 + p.min(valid - 1)];
+            }
+            // SAFETY: the asserts above bound every index the kernel forms; `available()`
+            // (checked by the caller) guarantees AVX-512F.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                gradient_avx512::<P, V>(
+                    self.xp.as_ptr(),
+                    self.origins,
+                    &offsets,
+                    self.gt.as_ptr().add(o0),
+                    self.ocp,
+                    tile.as_mut_ptr(),
+                );
+            }
+            for p in 0..valid {
+                let dst = &mut wg[(r0 + p) * self.ocp + o0..][..V * LANES];
+                dst.copy_from_slice(&tile[p * V * LANES..][..V * LANES]);
+            }
+        }
+    }
+}
+
+/// `tile[(p·V + v)·16 + lane] = Σ_j x[origins[j] + offsets[p]] · g[j·ocp + 16·v + lane]`.
+///
+/// # Safety
+/// The CPU has AVX-512F; every `x` and `g` index formed this way, and `tile[..P·V·16]`, are in
+/// bounds.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::needless_range_loop)] // Indices name registers: P·V accumulators, V gradients.
+unsafe fn gradient_avx512<const P: usize, const V: usize>(
+    x: *const f32,
+    origins: &[usize],
+    offsets: &[usize; P],
+    g: *const f32,
+    ocp: usize,
+    tile: *mut f32,
+) {
+    let mut acc: [[__m512; V]; P] = [[_mm512_setzero_ps(); V]; P];
+    let mut rows = [x; P];
+    for p in 0..P {
+        rows[p] = unsafe { x.add(offsets[p]) };
+    }
+    let mut g = g;
+    for &origin in origins {
+        let mut gv = [_mm512_setzero_ps(); V];
+        for v in 0..V {
+            gv[v] = unsafe { _mm512_loadu_ps(g.add(v * LANES)) };
+        }
+        for p in 0..P {
+            let xb = _mm512_set1_ps(unsafe { *rows[p].add(origin) });
+            for v in 0..V {
+                acc[p][v] = _mm512_fmadd_ps(xb, gv[v], acc[p][v]);
+            }
+        }
+        g = unsafe { g.add(ocp) };
+    }
+    for p in 0..P {
+        for v in 0..V {
+            unsafe { _mm512_storeu_ps(tile.add((p * V + v) * LANES), acc[p][v]) };
+        }
+    }
+}
