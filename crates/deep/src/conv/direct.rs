@@ -69,12 +69,23 @@ fn pack_weights(g: &Geometry, weight: &[f32], ocp: usize) -> Vec<f32> {
 }
 
 /// Copies one sample (`[c_in, d, h, w]`) into `xp`, zero-padded and channels-last:
-/// `xp[((z + p)·hp + y + p)·wp + x + p][c]`.
+/// `xp[((z + p)·hp + y + p)·wp + x + p][c]`. `xp` must be zeroed (only the interior is
+/// written).
 fn pad_channels_last(g: &Geometry, x: &[f32], xp: &mut [f32]) {
     let [_, c_in, d, h, w] = g.input;
     let [_, hp, wp] = g.padded();
     let p = g.padding;
-    xp.fill(0.0);
+    assert_eq!(x.len(), c_in * d * h * w, "pad_channels_last: sample size");
+    assert!(xp.len() >= g.padded_len() * c_in, "pad_channels_last: padded buffer too short");
+    if c_in >= 8 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the asserts above bound every index; `available()` (checked by every caller
+        // of this module) guarantees AVX-512F.
+        unsafe {
+            pad_channels_last_avx512(g, x, xp);
+        }
+        return;
+    }
     for (c, xc) in x.chunks_exact(d * h * w).enumerate() {
         for z in 0..d {
             for y in 0..h {
@@ -82,6 +93,46 @@ fn pad_channels_last(g: &Geometry, x: &[f32], xp: &mut [f32]) {
                 let row = &xc[(z * h + y) * w..][..w];
                 for (i, &v) in row.iter().enumerate() {
                     xp[(to + i) * c_in + c] = v;
+                }
+            }
+        }
+    }
+}
+
+/// [`pad_channels_last`] with one 16-channel gather per voxel and channel block.
+///
+/// # Safety
+/// The CPU has AVX-512F; `x` holds `c_in·d·h·w` values and `xp` at least `padded_len·c_in`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn pad_channels_last_avx512(g: &Geometry, x: &[f32], xp: &mut [f32]) {
+    use std::arch::x86_64::{_mm512_mask_i32gather_ps, _mm512_mullo_epi32, _mm512_set1_epi32};
+    let [_, c_in, d, h, w] = g.input;
+    let [_, hp, wp] = g.padded();
+    let p = g.padding;
+    let s = d * h * w;
+    let lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    // Channel c of a voxel lies c·s values after channel 0 (s·16 < 2³¹ for any crop in use).
+    let index = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(s as i32));
+    for c0 in (0..c_in).step_by(LANES) {
+        let n = (c_in - c0).min(LANES);
+        let mask: __mmask16 = if n == LANES { !0 } else { (1u16 << n) - 1 };
+        for z in 0..d {
+            for y in 0..h {
+                let to = ((z + p) * hp + y + p) * wp + p;
+                let from = c0 * s + (z * h + y) * w;
+                for i in 0..w {
+                    // SAFETY: lanes below n read x[(c0 + lane)·s + voxel] < c_in·s; the store
+                    // writes n values at xp[(to + i)·c_in + c0 ..] < padded_len·c_in.
+                    unsafe {
+                        let v = _mm512_mask_i32gather_ps::<4>(
+                            _mm512_setzero_ps(),
+                            mask,
+                            index,
+                            x.as_ptr().add(from + i).cast(),
+                        );
+                        _mm512_mask_storeu_ps(xp.as_mut_ptr().add((to + i) * c_in + c0), mask, v);
+                    }
                 }
             }
         }
