@@ -6,25 +6,38 @@
 //! (weight gradient), which for our shapes runs a gemm with a tiny output on one thread. Those
 //! three passes were ~80 % of a training step (`scripts/bench-cnn`).
 //!
-//! Here, for each sample (in parallel over the batch), the channels-first input is copied once
-//! into a zero-padded buffer; then for each tile of output positions the im2col matrix (rows
-//! `(c_in, k_d, k_h, k_w)`, columns output positions, so the output lands in place) is a gather
-//! `padded[c_in][origin(position) + offset(tap)]` with no bounds or padding tests per element
-//! (the per-line copies with bounds tests this replaced were slower on the 8³ and 4³ layers,
-//! whose lines are 4–8 voxels), and:
+//! Here every sample is processed independently (in parallel over the batch). On CPUs with
+//! AVX-512 the kernels of [`direct`] read the input in place, with no im2col matrix:
+//!
+//! - forward (and, for stride 1, the input gradient, itself a convolution of the output
+//!   gradient with the mirrored kernel): a register-blocked direct convolution over a
+//!   zero-padded channels-last copy of the sample, 16–64 output channels × 6–12 positions per
+//!   tile; the one-channel stem instead vectorises 16 outputs along a line;
+//! - weight gradient: the same tiling with the sum running over output positions.
+//!
+//! Elsewhere (other CPUs; the 1³ shortcuts and stride-2 input gradients on any CPU) the
+//! channels-first input is copied into a zero-padded buffer and, for each tile of output
+//! positions, the im2col matrix (rows `(c_in, k_d, k_h, k_w)`, columns output positions) is a
+//! gather `padded[c_in][origin(position) + offset(tap)]` with no bounds or padding tests per
+//! element, and:
 //!
 //! - forward: `Y[c_out, tile] = W[c_out, K] · col[K, tile]`;
 //! - input gradient: `col_grad[K, tile] = Wᵀ · G[c_out, tile]`, scattered back (col2im);
 //! - weight gradient: `W_grad += G[c_out, tile] · colᵀ`, one partial sum per sample, added in
 //!   sample order.
 //!
-//! Every sample's work is independent and the partial sums are reduced in a fixed order, so
-//! results are bit-identical whatever the number of threads.
+//! Every output sums its products in a fixed order and per-sample partial sums are reduced in
+//! sample order, so results are bit-identical whatever the number of threads (for one kind of
+//! CPU: the AVX-512 and the gemm paths round differently).
 //!
-//! The operation is a Burn backend extension ([`Conv3dExt`]): the flex backend runs the kernels
-//! below, the autodiff decorator records [`Conv3dExt::conv3d_fast`] as one node whose backward
-//! calls the two gradient kernels, and other backends (ndarray, wgpu) fall back to Burn's own
-//! convolution ops.
+//! In inference the batch norm that follows each convolution, with its running statistics, is
+//! an affine map per channel; [`conv3d_affine`] applies it, the residual addition and the
+//! ReLU as the convolution writes its output.
+//!
+//! The operations form a Burn backend extension ([`Conv3dExt`]): the flex backend runs the
+//! kernels below, the autodiff decorator records [`Conv3dExt::conv3d_fast`] as one node whose
+//! backward calls the two gradient kernels, and other backends (ndarray, wgpu) fall back to
+//! Burn's own convolution ops.
 
 use burn::backend::autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
 use burn::backend::autodiff::grads::Gradients;
@@ -1026,7 +1039,8 @@ mod tests {
     #[test]
     fn fused_affine_matches_the_separate_operations() {
         let device = burn::tensor::Device::flex();
-        // rows = c_in·k³: 54 goes through im2col, 270 through the direct kernel on AVX-512.
+        // rows = c_in·k³: on AVX-512, 54 (stride 2) goes through the line kernel and 270
+        // through the direct kernel; elsewhere both through im2col.
         for (input, weight, stride, padding) in
             [([2, 2, 6, 5, 7], [5, 2, 3, 3, 3], 2, 1), ([2, 10, 5, 6, 4], [20, 10, 3, 3, 3], 1, 1)]
         {

@@ -50,7 +50,7 @@ mod training;
 pub use augment::{AugmentationConfig, augment, sample_rng};
 pub use cohort::{CohortSplit, prepare_samples, read_case, resolve_sequences, split_cases};
 pub use config::{ClassWeightRule, ClassWeights, OptimizerConfig, Schedule, TrainingConfig};
-pub use conv::{Conv3dExt, conv3d};
+pub use conv::{Conv3dExt, conv3d, conv3d_affine};
 pub use data::{VolumeBatch, batch, stack_volumes};
 pub use device::ComputeDevice;
 pub use error::{Error, Result};
