@@ -12,10 +12,11 @@
 //! - forward (and, for stride 1, the input gradient, itself a convolution of the output
 //!   gradient with the mirrored kernel): a register-blocked direct convolution over a
 //!   zero-padded channels-last copy of the sample, 16–64 output channels × 6–12 positions per
-//!   tile; the one-channel stem instead vectorises 16 outputs along a line;
+//!   tile (for the unpadded 1³ shortcuts, a copy of only the voxels they read); the
+//!   one-channel stem instead vectorises 16 outputs along a line;
 //! - weight gradient: the same tiling with the sum running over output positions.
 //!
-//! Elsewhere (other CPUs; the 1³ shortcuts and stride-2 input gradients on any CPU) the
+//! Elsewhere (other CPUs; the stride-2 input gradients on any CPU) the
 //! channels-first input is copied into a zero-padded buffer and, for each tile of output
 //! positions, the im2col matrix (rows `(c_in, k_d, k_h, k_w)`, columns output positions) is a
 //! gather `padded[c_in][origin(position) + offset(tap)]` with no bounds or padding tests per
@@ -729,12 +730,12 @@ impl Epilogue<'_> {
 
 /// The forward convolution; `x` is `[batch, c_in, d, h, w]`, `weight` `[c_out, c_in, k, k, k]`:
 /// where the CPU has AVX-512, the direct kernel when each output sums enough products to keep
-/// its accumulators busy, the line kernel for the other stride-1 or -2 layers with a kernel
-/// larger than 1³ (the one-channel stem), else (the 1³ shortcuts, other CPUs) im2col and gemm.
+/// its accumulators busy or the kernel is an unpadded 1³ (the shortcuts), the line kernel for
+/// the other stride-1 or -2 layers (the one-channel stem), else im2col and gemm.
 fn forward(g: &Geometry, x: &[f32], weight: &[f32], epilogue: Option<&Epilogue>) -> Vec<f32> {
     if !direct::available() {
         forward_im2col(g, x, weight, epilogue)
-    } else if g.rows() >= 128 {
+    } else if g.rows() >= 128 || (g.k() == 1 && g.padding == 0) {
         direct::forward(g, x, weight, epilogue)
     } else if g.stride <= 2 && g.k() > 1 {
         direct::forward_lines(g, x, weight, epilogue)

@@ -77,7 +77,7 @@ fn pad_channels_last(g: &Geometry, x: &[f32], xp: &mut [f32]) {
     let p = g.padding;
     assert_eq!(x.len(), c_in * d * h * w, "pad_channels_last: sample size");
     assert!(xp.len() >= g.padded_len() * c_in, "pad_channels_last: padded buffer too short");
-    if c_in >= 8 {
+    if c_in >= 8 && cfg!(target_arch = "x86_64") {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the asserts above bound every index; `available()` (checked by every caller
         // of this module) guarantees AVX-512F.
@@ -151,18 +151,38 @@ pub(super) fn forward(
     let ocp = c_out.div_ceil(LANES) * LANES;
     let packed = pack_weights(g, weight, ocp);
     let s_out = g.spatial_out();
-    let origins: Vec<usize> = g.origins().into_iter().map(|o| o * c_in).collect();
-    let taps: Vec<usize> = g.taps().into_iter().map(|t| t * c_in).collect();
+    // An unpadded 1³ convolution (the strided shortcuts) reads one voxel per output position:
+    // only those voxels are copied, position-major, instead of the whole sample.
+    let pointwise = g.k() == 1 && g.padding == 0;
+    let voxels = g.origins();
+    let (origins, taps): (Vec<usize>, Vec<usize>) = if pointwise {
+        ((0..s_out).map(|j| j * c_in).collect(), vec![0])
+    } else {
+        (
+            voxels.iter().map(|o| o * c_in).collect(),
+            g.taps().into_iter().map(|t| t * c_in).collect(),
+        )
+    };
     let mut out = vec![0.0f32; batch * c_out * s_out];
     if s_out == 0 || c_out == 0 {
         return out;
     }
-    out.par_chunks_mut(c_out * s_out)
-        .zip(x.par_chunks(c_in * g.spatial_in()))
-        .enumerate()
-        .for_each(|(b, (y, xs))| {
-            let mut xp = vec![0.0f32; g.padded_len() * c_in];
-            pad_channels_last(g, xs, &mut xp);
+    let s_in = g.spatial_in();
+    out.par_chunks_mut(c_out * s_out).zip(x.par_chunks(c_in * s_in)).enumerate().for_each(
+        |(b, (y, xs))| {
+            let xp = if pointwise {
+                let mut xp = vec![0.0f32; s_out * c_in];
+                for (row, &voxel) in xp.chunks_exact_mut(c_in).zip(&voxels) {
+                    for (c, v) in row.iter_mut().enumerate() {
+                        *v = xs[c * s_in + voxel];
+                    }
+                }
+                xp
+            } else {
+                let mut xp = vec![0.0f32; g.padded_len() * c_in];
+                pad_channels_last(g, xs, &mut xp);
+                xp
+            };
             let sample = Sample {
                 xp: &xp,
                 origins: &origins,
@@ -184,7 +204,8 @@ pub(super) fn forward(
                 }
                 o0 += v * LANES;
             }
-        });
+        },
+    );
     out
 }
 
