@@ -133,24 +133,6 @@ fn written_cohort_matches_its_manifest_truth_and_rendering() {
     }
 }
 
-/// Pairwise (Mann–Whitney) AUC of `score` for `label`, ties counted one half.
-fn auc(score: &[f64], label: &[bool]) -> f64 {
-    let (mut wins, mut pairs) = (0.0, 0.0);
-    for (s1, _) in score.iter().zip(label).filter(|(_, l)| **l) {
-        for (s0, _) in score.iter().zip(label).filter(|(_, l)| !**l) {
-            pairs += 1.0;
-            wins += if s1 > s0 {
-                1.0
-            } else if s1 == s0 {
-                0.5
-            } else {
-                0.0
-            };
-        }
-    }
-    wins / pairs
-}
-
 fn spearman(a: &[f64], b: &[f64]) -> f64 {
     let rank = |v: &[f64]| {
         let mut idx: Vec<usize> = (0..v.len()).collect();
@@ -179,7 +161,7 @@ fn planted_latent_has_the_requested_auc_and_prevalence() {
         let plan = config.plan().unwrap();
         let score: Vec<f64> = plan.cases.iter().map(|c| c.latent.imaging()).collect();
         let label: Vec<bool> = plan.cases.iter().map(|c| c.latent.label == 1).collect();
-        let observed = auc(&score, &label);
+        let observed = radlsig_testdata::pairwise_auc(&score, &label);
         let observed_prevalence = label.iter().filter(|l| **l).count() as f64 / 2000.0;
         eprintln!(
             "asked AUC {auc_asked} prevalence {prevalence}: got {observed:.4} {observed_prevalence:.4}"
@@ -237,7 +219,8 @@ fn images_show_the_global_part_in_histograms_and_the_spatial_part_only_in_space(
     let z_spatial: Vec<f64> = plan.cases.iter().map(|c| c.latent.z[1]).collect();
     let spatial_positive: Vec<bool> = z_spatial.iter().map(|z| *z > 0.0).collect();
 
-    let aucs: Vec<f64> = (0..5).map(|k| auc(&column(k), &spatial_positive)).collect();
+    let aucs: Vec<f64> =
+        (0..5).map(|k| radlsig_testdata::pairwise_auc(&column(k), &spatial_positive)).collect();
     eprintln!(
         "spearman with z_global: skewness {:.3}, kurtosis {:.3}; core offset with z_spatial {:.3}; \
          AUC for z_spatial > 0 of mean, variance, skewness, kurtosis, voxels: {aucs:.3?}",
