@@ -50,6 +50,7 @@ use burn::backend::{Backend, Dispatch, Shape, TensorMetadata, backend_extension}
 use burn::tensor::Tensor;
 use rayon::prelude::*;
 
+pub(crate) mod channels_last;
 mod direct;
 
 /// Cubic-kernel 3D convolution without bias (dilation 1, one group), forward and backward.

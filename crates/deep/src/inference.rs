@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::tensor::Device;
 use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor, TensorData};
 use ndarray::Array2;
 
 use crate::config::TrainingConfig;
@@ -115,9 +115,28 @@ pub(crate) fn predict_batches(
     let mut rows = Vec::new();
     let mut probabilities = Vec::with_capacity(samples.len());
     let mut width = 0;
-    for chunk in samples.chunks(batch_size.max(1)) {
-        let x = stack_volumes(chunk.iter().map(|s| s.volume.view()), device);
-        let output = model.forward(x, None);
+    // Where the channels-last path runs, all samples go through the convolutions at once (one
+    // parallel region, read in place), and the head runs in batches.
+    let views: Option<Vec<&[f32]>> = samples.iter().map(|s| s.volume.as_slice()).collect();
+    let pooled = match (samples.first().map(|s| s.volume.shape()), views) {
+        (Some(&[c, d, h, w]), Some(views))
+            if samples.iter().all(|s| s.volume.shape() == [c, d, h, w]) =>
+        {
+            model.channels_last([c, d, h, w], device).map(|net| (net.pooled(&views), net.width()))
+        }
+        _ => None,
+    };
+    for (i, chunk) in samples.chunks(batch_size.max(1)).enumerate() {
+        let output = match &pooled {
+            Some((pooled, c)) => {
+                let part = pooled[i * batch_size.max(1) * c..][..chunk.len() * c].to_vec();
+                model
+                    .head(Tensor::from_data(TensorData::new(part, [chunk.len(), *c]), device), None)
+            }
+            None => {
+                model.forward(stack_volumes(chunk.iter().map(|s| s.volume.view()), device), None)
+            }
+        };
         let [_, e] = output.embedding.dims();
         width = e;
         let read = |what: &str, e: burn::tensor::TensorReadError| {

@@ -29,6 +29,20 @@ use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
 use crate::augment::mix;
+use crate::conv::channels_last::{self, ConvLayer};
+
+/// Whether `device` is Burn's flex CPU backend (where [`crate::conv::channels_last`] runs).
+fn is_flex(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        *device == Device::flex()
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
+    }
+}
 
 /// Named architectures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,11 +192,7 @@ impl ConvBn3d {
             return if relu { burn::tensor::activation::relu(y) } else { y };
         }
         let [k, ..] = self.conv.kernel_size;
-        let bn = &self.bn;
-        let scale = bn.gamma.val().to_device(&device)
-            / (bn.running_var.value().to_device(&device) + bn.epsilon).sqrt();
-        let shift = bn.beta.val().to_device(&device)
-            - bn.running_mean.value().to_device(&device) * scale.clone();
+        let (scale, shift) = self.folded_norm(&device);
         crate::conv::conv3d_affine(
             x,
             self.conv.weight.val(),
@@ -193,6 +203,43 @@ impl ConvBn3d {
             k / 2,
             relu,
         )
+    }
+}
+
+impl ConvBn3d {
+    /// The batch norm with running statistics as the affine map `(s, β − μ·s)`,
+    /// `s = γ/√(σ² + ε)`, on `device`.
+    fn folded_norm(&self, device: &Device) -> (Tensor<1>, Tensor<1>) {
+        let bn = &self.bn;
+        let scale = bn.gamma.val().to_device(device)
+            / (bn.running_var.value().to_device(device) + bn.epsilon).sqrt();
+        let shift = bn.beta.val().to_device(device)
+            - bn.running_mean.value().to_device(device) * scale.clone();
+        (scale, shift)
+    }
+
+    /// This layer for [`crate::conv::channels_last`] (inference), its batch norm folded as in
+    /// [`ConvBn3d::folded_norm`] (the same f32 operations, so the same values), or `None` when
+    /// a value cannot be read as `f32`.
+    fn channels_last(&self) -> Option<ConvLayer> {
+        let read = |t: Tensor<1>| t.try_into_vec_as::<f32>().ok();
+        let bn = &self.bn;
+        let (gamma, beta) = (read(bn.gamma.val())?, read(bn.beta.val())?);
+        let (mean, var) = (read(bn.running_mean.value())?, read(bn.running_var.value())?);
+        let epsilon = bn.epsilon as f32;
+        let scale: Vec<f32> =
+            gamma.iter().zip(&var).map(|(g, v)| g / (v + epsilon).sqrt()).collect();
+        let shift: Vec<f32> =
+            beta.iter().zip(&mean).zip(&scale).map(|((b, m), s)| b - m * s).collect();
+        let [c_out, c_in, k, ..] = self.conv.weight.dims();
+        Some(ConvLayer::new(
+            &self.conv.weight.val().try_into_vec_as::<f32>().ok()?,
+            [c_out, c_in, k],
+            self.conv.stride[0],
+            k / 2,
+            &scale,
+            &shift,
+        ))
     }
 }
 
@@ -292,12 +339,25 @@ impl Cnn3d {
     /// `x`: `[batch, channels, depth, height, width]` → embedding `[batch, embedding]`,
     /// logits `[batch, 2]`.
     pub fn forward(&self, x: Tensor<5>, dropout_keep: Option<Tensor<2>>) -> Cnn3dOutput {
-        let mut x = self.stem.forward_fused(x, None, true); // [B, stem_width, D/s₀, H/s₀, W/s₀]
-        for block in &self.blocks {
-            x = block.forward(x); // [B, width_i, …]
-        }
-        let [b, c, d, h, w] = x.dims();
-        let pooled = x.reshape([b, c, d * h * w]).mean_dim(2).reshape([b, c]); // [B, C]
+        let pooled = match self.pooled_channels_last(x) {
+            Ok(pooled) => pooled,
+            Err(x) => {
+                let mut x = self.stem.forward_fused(x, None, true); // [B, stem_width, D/s₀, …]
+                for block in &self.blocks {
+                    x = block.forward(x); // [B, width_i, …]
+                }
+                let [b, c, d, h, w] = x.dims();
+                x.reshape([b, c, d * h * w]).mean_dim(2).reshape([b, c]) // [B, C]
+            }
+        };
+        self.head(pooled, dropout_keep)
+    }
+
+    /// The layers after the global pooling: the embedding layer with its ReLU, then the head.
+    ///
+    /// # Shapes
+    /// `pooled`: `[batch, channels]` → embedding `[batch, embedding]`, logits `[batch, 2]`.
+    pub(crate) fn head(&self, pooled: Tensor<2>, dropout_keep: Option<Tensor<2>>) -> Cnn3dOutput {
         let embedding = relu(self.embedding.forward(pooled)); // [B, E]
         let dropped = match dropout_keep {
             Some(keep) => embedding.clone() * keep,
@@ -309,6 +369,46 @@ impl Cnn3d {
 }
 
 impl Cnn3d {
+    /// The convolutions laid out for inference through [`crate::conv::channels_last`] on
+    /// samples of `input = [channels, d, h, w]`: on the CPU backend where the CPU has AVX-512,
+    /// else (training, other backends or CPUs) `None`, where the layer-by-layer path runs.
+    pub(crate) fn channels_last(
+        &self,
+        input: [usize; 4],
+        device: &Device,
+    ) -> Option<channels_last::ResNet> {
+        if device.is_autodiff() || !channels_last::available() || !is_flex(device) {
+            return None;
+        }
+        let blocks = self.blocks.iter().map(|block| {
+            Some(channels_last::Block {
+                first: block.first.channels_last()?,
+                second: block.second.channels_last()?,
+                shortcut: match &block.shortcut {
+                    Some(s) => Some(s.channels_last()?),
+                    None => None,
+                },
+            })
+        });
+        let blocks = blocks.collect::<Option<Vec<_>>>()?;
+        Some(channels_last::ResNet::new(input, self.stem.channels_last()?, blocks))
+    }
+
+    /// The globally pooled features `[B, C]` of `x` through [`Cnn3d::channels_last`] (one
+    /// thread per run of samples, feature maps kept channels-last), or `x` back where that path
+    /// does not run.
+    fn pooled_channels_last(&self, x: Tensor<5>) -> Result<Tensor<2>, Tensor<5>> {
+        let device = x.device();
+        let [b, c, d, h, w] = x.dims();
+        let Some(net) = self.channels_last([c, d, h, w], &device) else { return Err(x) };
+        let values = match x.clone().try_into_vec_as::<f32>() {
+            Ok(values) => values,
+            Err(_) => return Err(x),
+        };
+        let samples: Vec<&[f32]> = values.chunks_exact(c * d * h * w).collect();
+        Ok(Tensor::from_data(TensorData::new(net.pooled(&samples), [b, net.width()]), &device))
+    }
+
     /// Every parameter and running statistic as `(path, values)`, in module order (for
     /// comparing two models value by value: saved files also hold random parameter ids).
     pub fn parameters(&self) -> Vec<(String, Vec<f32>)> {
@@ -464,7 +564,15 @@ mod tests {
         let model = Cnn3d::new(&config, 3, &device).map(&mut PerturbNorms(0.0));
         let x =
             Tensor::<5>::random([3, 2, 12, 12, 12], burn::tensor::Distribution::Default, &device);
+        // `forward` on the CPU backend: through conv::channels_last where the CPU has AVX-512.
         let fused = model.forward(x.clone(), None);
+        // The layer-by-layer fused path (conv3d_affine per layer), which runs elsewhere.
+        let mut f = model.stem.forward_fused(x.clone(), None, true);
+        for block in &model.blocks {
+            f = block.forward(f);
+        }
+        let [b, c, d, hh, w] = f.dims();
+        let layered = model.head(f.reshape([b, c, d * hh * w]).mean_dim(2).reshape([b, c]), None);
         // The same network as conv → batch norm → (+ identity) → ReLU, layer by layer.
         let mut h = relu(model.stem.forward(x));
         for block in &model.blocks {
@@ -478,11 +586,14 @@ mod tests {
         let [b, c, d, hh, w] = h.dims();
         let pooled = h.reshape([b, c, d * hh * w]).mean_dim(2).reshape([b, c]);
         let embedding = relu(model.embedding.forward(pooled));
-        let (a, e): (Vec<f32>, Vec<f32>) =
-            (fused.embedding.try_into_vec_as().unwrap(), embedding.try_into_vec_as().unwrap());
+        let e: Vec<f32> = embedding.try_into_vec_as().unwrap();
         assert!(e.iter().any(|&v| v > 0.0));
-        for (p, q) in a.iter().zip(&e) {
-            assert!((p - q).abs() < 1e-4 * (1.0 + q.abs()), "{p} vs {q}");
+        for output in [fused, layered] {
+            let a: Vec<f32> = output.embedding.try_into_vec_as().unwrap();
+            assert_eq!(a.len(), e.len());
+            for (p, q) in a.iter().zip(&e) {
+                assert!((p - q).abs() < 1e-4 * (1.0 + q.abs()), "{p} vs {q}");
+            }
         }
     }
 }

@@ -43,8 +43,16 @@ macro_rules! with_tile_shape {
     };
 }
 
+pub(super) use with_tile_shape;
+
+/// The offset from a receptive field's origin of every packed weight row `(t, c)`, `c < c_in`,
+/// in a map of `channels` values per voxel whose tap `t` lies `taps[t]` voxels from the origin.
+pub(super) fn row_offsets(taps: &[usize], channels: usize, c_in: usize) -> Vec<usize> {
+    taps.iter().flat_map(|&t| (0..c_in).map(move |c| t * channels + c)).collect()
+}
+
 /// Blocks `(o0, V)` of up to four accumulator vectors covering `channels` output channels.
-fn channel_blocks(channels: usize) -> impl Iterator<Item = (usize, usize)> {
+pub(super) fn channel_blocks(channels: usize) -> impl Iterator<Item = (usize, usize)> {
     let vectors = channels.div_ceil(LANES);
     (0..vectors).step_by(4).map(move |v0| (v0 * LANES, (vectors - v0).min(4)))
 }
@@ -52,7 +60,7 @@ fn channel_blocks(channels: usize) -> impl Iterator<Item = (usize, usize)> {
 use super::{Epilogue, Geometry};
 
 /// Output channels per accumulator vector.
-const LANES: usize = 16;
+pub(super) const LANES: usize = 16;
 
 /// Whether this CPU runs the kernel (x86-64 with AVX-512F); elsewhere the im2col path is used.
 pub(super) fn available() -> bool {
@@ -66,11 +74,16 @@ pub(super) fn available() -> bool {
     }
 }
 
-/// The weights `[c_out, c_in, k, k, k]` repacked as `[tap][c_in][o]` with `o` padded with zeros
-/// to `ocp`, a multiple of [`LANES`].
+/// The weights `[c_out, c_in, k, k, k]` of `g` repacked as `[tap][c_in][o]` with `o` padded
+/// with zeros to `ocp`, a multiple of [`LANES`].
 fn pack_weights(g: &Geometry, weight: &[f32], ocp: usize) -> Vec<f32> {
     let [c_out, c_in, ..] = g.weight;
-    let taps = g.k().pow(3);
+    pack(weight, c_out, c_in, g.k().pow(3), ocp)
+}
+
+/// [`pack_weights`] of `c_out × c_in × taps` weights.
+pub(super) fn pack(weight: &[f32], c_out: usize, c_in: usize, taps: usize, ocp: usize) -> Vec<f32> {
+    assert_eq!(weight.len(), c_out * c_in * taps, "pack: weight size");
     let mut packed = vec![0.0f32; taps * c_in * ocp];
     // A blocked transpose: for 16 output channels and one input channel, the 16 source rows of
     // k³ values stay in L1 while each (tap, c) row of 16 is written whole.
@@ -308,7 +321,7 @@ impl Sample<'_> {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::needless_range_loop)] // `rows[p]` from `bases[p]`: one pointer per row.
-unsafe fn tile_avx512<const P: usize, const V: usize>(
+pub(super) unsafe fn tile_avx512<const P: usize, const V: usize>(
     x: *const f32,
     bases: &[usize; P],
     taps: &[usize],
@@ -319,14 +332,27 @@ unsafe fn tile_avx512<const P: usize, const V: usize>(
 ) {
     let mut acc: [[__m512; V]; P] = [[_mm512_setzero_ps(); V]; P];
     let mut w = w;
-    for &t in taps {
+    if c_in == 1 {
+        // One input channel (the stem): one loop over the taps with the row pointers fixed (a
+        // pointer per row and tap cost more than the tap's P·V fused multiply-adds).
         let mut rows = [x; P];
         for p in 0..P {
-            rows[p] = unsafe { x.add(bases[p] + t) };
+            rows[p] = unsafe { x.add(bases[p]) };
         }
-        for c in 0..c_in {
-            unsafe { rank_one(&mut acc, &rows, c, w) };
+        for &t in taps {
+            unsafe { rank_one(&mut acc, &rows, t, w) };
             w = unsafe { w.add(ocp) };
+        }
+    } else {
+        for &t in taps {
+            let mut rows = [x; P];
+            for p in 0..P {
+                rows[p] = unsafe { x.add(bases[p] + t) };
+            }
+            for c in 0..c_in {
+                unsafe { rank_one(&mut acc, &rows, c, w) };
+                w = unsafe { w.add(ocp) };
+            }
         }
     }
     unsafe { store_tile(&acc, tile) };
@@ -531,9 +557,7 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
     let ocp = c_out.div_ceil(LANES) * LANES;
     let s_out = g.spatial_out();
     let origins: Vec<usize> = g.origins().into_iter().map(|o| o * c_in).collect();
-    let taps: Vec<usize> = g.taps().into_iter().map(|t| t * c_in).collect();
-    // Element offset from a receptive field's origin of every packed row (t, c).
-    let offsets: Vec<usize> = (0..rows).map(|r| taps[r / c_in] + r % c_in).collect();
+    let offsets = row_offsets(&g.taps(), c_in, c_in);
     let partials: Vec<Vec<f32>> = x
         .par_chunks(c_in * g.spatial_in())
         .zip(grad.par_chunks(c_out * s_out))
