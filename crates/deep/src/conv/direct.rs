@@ -172,6 +172,30 @@ unsafe fn pad_channels_last_avx512(g: &Geometry, x: &[f32], xp: &mut [f32]) {
     }
 }
 
+/// One sample (`[c_in, d, h, w]`) channels-last: zero-padded as [`pad_channels_last`] does,
+/// or, given `voxels` (an unpadded 1³ convolution reads one voxel per output position), only
+/// those voxels, `[position][c_in]`.
+fn channels_last_copy(g: &Geometry, xs: &[f32], voxels: Option<&[usize]>) -> Vec<f32> {
+    let c_in = g.input[1];
+    let s_in = g.spatial_in();
+    match voxels {
+        Some(voxels) => {
+            let mut xp = vec![0.0f32; voxels.len() * c_in];
+            for (row, &voxel) in xp.chunks_exact_mut(c_in).zip(voxels) {
+                for (c, v) in row.iter_mut().enumerate() {
+                    *v = xs[c * s_in + voxel];
+                }
+            }
+            xp
+        }
+        None => {
+            let mut xp = vec![0.0f32; g.padded_len() * c_in];
+            pad_channels_last(g, xs, &mut xp);
+            xp
+        }
+    }
+}
+
 /// The forward convolution (as [`super::forward`]); call only where [`available`].
 pub(super) fn forward(
     g: &Geometry,
@@ -203,19 +227,7 @@ pub(super) fn forward(
     let s_in = g.spatial_in();
     out.par_chunks_mut(c_out * s_out).zip(x.par_chunks(c_in * s_in)).enumerate().for_each(
         |(b, (y, xs))| {
-            let xp = if pointwise {
-                let mut xp = vec![0.0f32; s_out * c_in];
-                for (row, &voxel) in xp.chunks_exact_mut(c_in).zip(&voxels) {
-                    for (c, v) in row.iter_mut().enumerate() {
-                        *v = xs[c * s_in + voxel];
-                    }
-                }
-                xp
-            } else {
-                let mut xp = vec![0.0f32; g.padded_len() * c_in];
-                pad_channels_last(g, xs, &mut xp);
-                xp
-            };
+            let xp = channels_last_copy(g, xs, pointwise.then_some(&voxels[..]));
             let sample = Sample {
                 xp: &xp,
                 origins: &origins,
@@ -556,14 +568,25 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
     let rows = taps_n * c_in;
     let ocp = c_out.div_ceil(LANES) * LANES;
     let s_out = g.spatial_out();
-    let origins: Vec<usize> = g.origins().into_iter().map(|o| o * c_in).collect();
+    // As in `forward`, an unpadded 1³ convolution copies only the voxels it reads.
+    let pointwise = g.k() == 1 && g.padding == 0;
+    let voxels = g.origins();
+    let origins: Vec<usize> = if pointwise {
+        (0..s_out).map(|j| j * c_in).collect()
+    } else {
+        voxels.iter().map(|o| o * c_in).collect()
+    };
+    let taps: Vec<usize> = g.taps().into_iter().map(|t| t * c_in).collect();
     let offsets = row_offsets(&g.taps(), c_in, c_in);
+    // With 16 or more input channels, vectors along them (contiguous in the channels-last
+    // sample) and output channels broadcast from one row of the output gradient: two pointers
+    // per tile instead of one per row, partial sums laid out [t][ocp][c_in].
+    let by_inputs = c_in >= LANES;
     let partials: Vec<Vec<f32>> = x
         .par_chunks(c_in * g.spatial_in())
         .zip(grad.par_chunks(c_out * s_out))
         .map(|(xs, gs)| {
-            let mut xp = vec![0.0f32; g.padded_len() * c_in];
-            pad_channels_last(g, xs, &mut xp);
+            let xp = channels_last_copy(g, xs, pointwise.then_some(&voxels[..]));
             let mut gt = vec![0.0f32; s_out * ocp];
             for (o, go) in gs.chunks_exact(s_out).enumerate() {
                 for (j, &v) in go.iter().enumerate() {
@@ -572,8 +595,21 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
             }
             let mut wg = vec![0.0f32; rows * ocp];
             let sample = Gradient { xp: &xp, gt: &gt, origins: &origins, offsets: &offsets, ocp };
-            for (o0, v) in channel_blocks(c_out) {
-                with_tile_shape!(v, sample.rows(o0, &mut wg));
+            if by_inputs {
+                for (t, &tap) in taps.iter().enumerate() {
+                    for (c0, v) in channel_blocks(c_in) {
+                        match v {
+                            4 => sample.inputs::<4, 4>(t, tap, c0, c_in, &mut wg),
+                            3 => sample.inputs::<8, 3>(t, tap, c0, c_in, &mut wg),
+                            2 => sample.inputs::<8, 2>(t, tap, c0, c_in, &mut wg),
+                            _ => sample.inputs::<16, 1>(t, tap, c0, c_in, &mut wg),
+                        }
+                    }
+                }
+            } else {
+                for (o0, v) in channel_blocks(c_out) {
+                    with_tile_shape!(v, sample.rows(o0, &mut wg));
+                }
             }
             wg
         })
@@ -584,12 +620,16 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
             *t += p;
         }
     }
-    // Back to Burn's [c_out, c_in, k, k, k].
+    // Back to Burn's [c_out, c_in, k, k, k] from [t][c][ocp] (or [t][ocp][c]).
     let mut w_grad = vec![0.0f32; c_out * rows];
     for (o, wo) in w_grad.chunks_exact_mut(rows).enumerate() {
         for (c, wc) in wo.chunks_exact_mut(taps_n).enumerate() {
             for (t, w) in wc.iter_mut().enumerate() {
-                *w = total[(t * c_in + c) * ocp + o];
+                *w = if by_inputs {
+                    total[(t * ocp + o) * c_in + c]
+                } else {
+                    total[(t * c_in + c) * ocp + o]
+                };
             }
         }
     }
@@ -610,6 +650,44 @@ struct Gradient<'a> {
 }
 
 impl Gradient<'_> {
+    /// The gradient of tap `t` (at offset `tap`), input channels `c0 .. c0 + 16·V` (those below
+    /// `c_in`), every output channel, into `wg` laid out `[t][ocp][c_in]`, in blocks of `P`
+    /// output channels (`P` divides 16, so blocks never pass `ocp`). Each value sums over the
+    /// output positions in order, as [`Gradient::rows`] does: the same values.
+    fn inputs<const P: usize, const V: usize>(
+        &self,
+        t: usize,
+        tap: usize,
+        c0: usize,
+        c_in: usize,
+        wg: &mut [f32],
+    ) {
+        let s_out = self.origins.len();
+        let last_origin = self.origins.iter().copied().max().unwrap_or(0);
+        let n = (c_in - c0).min(V * LANES);
+        assert!(LANES % P == 0 && P * V <= 24, "direct conv: gradient tile shape");
+        assert!(last_origin + tap + c0 + n <= self.xp.len(), "direct conv: input too short");
+        assert!(s_out * self.ocp <= self.gt.len(), "direct conv: output gradient too short");
+        assert!((t + 1) * self.ocp * c_in <= wg.len(), "direct conv: weight gradient too short");
+        for o0 in (0..self.ocp).step_by(P) {
+            // SAFETY: the asserts above bound every index the kernel forms (lanes past c_in are
+            // masked; o0 + P ≤ ocp since P divides 16); `available()` (checked by the caller)
+            // guarantees AVX-512F.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                gradient_inputs_avx512::<P, V>(
+                    self.xp.as_ptr().add(tap + c0),
+                    self.origins,
+                    n,
+                    self.gt.as_ptr().add(o0),
+                    self.ocp,
+                    wg.as_mut_ptr().add((t * self.ocp + o0) * c_in + c0),
+                    c_in,
+                );
+            }
+        }
+    }
+
     /// Every packed row, for channels `o0 .. o0 + 16·V`, added into `wg` (`[rows][ocp]`), in
     /// blocks of `P` rows.
     fn rows<const P: usize, const V: usize>(&self, o0: usize, wg: &mut [f32]) {
@@ -646,6 +724,51 @@ impl Gradient<'_> {
                 let dst = &mut wg[(r0 + p) * self.ocp + o0..][..V * LANES];
                 dst.copy_from_slice(&tile[p * V * LANES..][..V * LANES]);
             }
+        }
+    }
+}
+
+/// `out[p·c_in + 16·v + lane] = Σ_j x[origins[j] + 16·v + lane] · g[j·ocp + p]` for the first
+/// `n` of the `16·V` lanes.
+///
+/// # Safety
+/// The CPU has AVX-512F; `x[origins[j] + i]` and `out[p·c_in + i]` for `i < n`, and
+/// `g[j·ocp + p]` for `p < P`, are in bounds.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::needless_range_loop)] // Indices name registers.
+unsafe fn gradient_inputs_avx512<const P: usize, const V: usize>(
+    x: *const f32,
+    origins: &[usize],
+    n: usize,
+    g: *const f32,
+    ocp: usize,
+    out: *mut f32,
+    c_in: usize,
+) {
+    let mut acc: [[__m512; V]; P] = [[_mm512_setzero_ps(); V]; P];
+    let mut masks = [0 as __mmask16; V];
+    for (v, m) in masks.iter_mut().enumerate() {
+        let lanes = n.saturating_sub(v * LANES).min(LANES);
+        *m = if lanes == LANES { !0 } else { (1u16 << lanes) - 1 };
+    }
+    let mut g = g;
+    for &origin in origins {
+        let mut xv = [_mm512_setzero_ps(); V];
+        for v in 0..V {
+            xv[v] = unsafe { _mm512_maskz_loadu_ps(masks[v], x.add(origin + v * LANES)) };
+        }
+        for p in 0..P {
+            let gb = _mm512_set1_ps(unsafe { *g.add(p) });
+            for v in 0..V {
+                acc[p][v] = _mm512_fmadd_ps(gb, xv[v], acc[p][v]);
+            }
+        }
+        g = unsafe { g.add(ocp) };
+    }
+    for p in 0..P {
+        for v in 0..V {
+            unsafe { _mm512_mask_storeu_ps(out.add(p * c_in + v * LANES), masks[v], acc[p][v]) };
         }
     }
 }
