@@ -808,6 +808,9 @@ fn backward_input(g: &Geometry, weight: &[f32], grad: &[f32]) -> Vec<f32> {
         debug_assert_eq!(transposed.output_shape(), g.input);
         return direct::forward(&transposed, grad, &mirrored, None);
     }
+    if g.stride >= 2 && c_out >= 16 && direct::available() {
+        return direct::backward_input_strided(g, weight, grad);
+    }
     backward_input_col2im(g, weight, grad)
 }
 
@@ -973,6 +976,11 @@ mod tests {
             ([1, 40, 4, 4, 3], [18, 40, 3, 3, 3], 2, 1),
             ([1, 64, 3, 3, 3], [20, 64, 3, 3, 3], 1, 1),
             ([1, 70, 3, 3, 2], [5, 70, 3, 3, 3], 1, 1),
+            // Strided input gradients through the tile kernel (16 or more output channels):
+            // stride 3, kernel 5, no padding, odd sides.
+            ([1, 3, 7, 8, 6], [17, 3, 3, 3, 3], 3, 1),
+            ([1, 2, 9, 7, 8], [16, 2, 5, 5, 5], 2, 2),
+            ([2, 4, 7, 6, 5], [20, 4, 3, 3, 3], 2, 0),
         ] {
             let g = Geometry::new(input, weight, stride, padding);
             let x = values(input.iter().product(), 1);

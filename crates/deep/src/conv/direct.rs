@@ -801,3 +801,182 @@ unsafe fn gradient_avx512<const P: usize, const V: usize>(
     }
     unsafe { store_tile(&acc, tile) };
 }
+
+/// The input gradient of a strided convolution (as [`super::backward_input`], stride ≥ 2)
+/// through the forward tile kernel, with no col2im. Input positions fall into `s³` classes by
+/// `(i + padding) mod s` along each axis; the positions of one class receive the output
+/// gradient through the same subset of taps, `t ≡ (i + padding) mod s`, from output position
+/// `m = (i + padding − t)/s`. So each class is a small stride-1 correlation of the output
+/// gradient (copied zero-padded and channels-last, `[voxel][c_out]`) with that subset of the
+/// kernel, repacked `[tap][c_out][c_in]`: the tile kernel computes 6–12 input positions ×
+/// 16–64 input channels per tile, summing over (tap in the class, in kernel order; output
+/// channel). Call only where [`available`].
+pub(super) fn backward_input_strided(g: &Geometry, weight: &[f32], grad: &[f32]) -> Vec<f32> {
+    let [batch, c_in, d, h, w] = g.input;
+    let c_out = g.weight[0];
+    let (k, s, p) = (g.k(), g.stride, g.padding);
+    let (taps_n, s_in, s_out) = (k.pow(3), g.spatial_in(), g.spatial_out());
+    let cip = c_in.div_ceil(LANES) * LANES;
+    let mut x_grad = vec![0.0f32; batch * c_in * s_in];
+    if s_in == 0 || c_in == 0 || s_out == 0 {
+        return x_grad;
+    }
+    // Output position m = q − u for input i = s·q + r − p and tap t = r + s·u: the gradient
+    // is padded by `lo` voxels below (u ≤ lo) and `hi` above (q may pass the last output).
+    let lo = (k - 1) / s;
+    let hi = [d, h, w]
+        .iter()
+        .zip(g.out)
+        .map(|(&n, out)| ((n - 1 + p) / s + 1).saturating_sub(out))
+        .max()
+        .unwrap_or(0);
+    let pad = lo.max(hi);
+    let gg =
+        Geometry::new([batch, c_out, g.out[0], g.out[1], g.out[2]], [c_in, c_out, 1, 1, 1], 1, pad);
+    let [_, gh, gw] = gg.padded();
+    // One entry per class: its input positions (index in the sample), the element offset of
+    // each one's origin in the padded gradient, its taps' offsets and its packed weights.
+    struct Class {
+        positions: Vec<usize>,
+        origins: Vec<usize>,
+        taps: Vec<usize>,
+        packed: Vec<f32>,
+    }
+    let axis = |n: usize, r: usize| -> (Vec<usize>, Vec<usize>) {
+        // Input coordinates of residue r, and their q.
+        let i: Vec<usize> = (0..n).filter(|&i| (i + p) % s == r).collect();
+        let q = i.iter().map(|&i| (i + p) / s).collect();
+        (i, q)
+    };
+    let mut classes = Vec::new();
+    for rd in 0..s {
+        for rh in 0..s {
+            for rw in 0..s {
+                let us = |r: usize| (0..).map(move |u| r + s * u).take_while(|&t| t < k).count();
+                let (ud, uh, uw) = (us(rd), us(rh), us(rw));
+                let (id, qd) = axis(d, rd);
+                let (ih, qh) = axis(h, rh);
+                let (iw, qw) = axis(w, rw);
+                if ud * uh * uw == 0 || id.is_empty() || ih.is_empty() || iw.is_empty() {
+                    continue; // No tap reaches these positions: their gradient stays zero.
+                }
+                let mut positions = Vec::new();
+                let mut origins = Vec::new();
+                for (&zi, &zq) in id.iter().zip(&qd) {
+                    for (&yi, &yq) in ih.iter().zip(&qh) {
+                        for (&xi, &xq) in iw.iter().zip(&qw) {
+                            positions.push((zi * h + yi) * w + xi);
+                            let voxel = ((zq + pad - lo) * gh + yq + pad - lo) * gw + xq + pad - lo;
+                            origins.push(voxel * c_out);
+                        }
+                    }
+                }
+                let mut taps = Vec::new();
+                let mut kernel_taps = Vec::new();
+                for a in 0..ud {
+                    for b in 0..uh {
+                        for c in 0..uw {
+                            let voxel = ((lo - a) * gh + lo - b) * gw + lo - c;
+                            taps.push(voxel * c_out);
+                            kernel_taps.push(((rd + s * a) * k + rh + s * b) * k + rw + s * c);
+                        }
+                    }
+                }
+                // packed[(tap, o)][c] = W[o, c, t]
+                let mut packed = vec![0.0f32; kernel_taps.len() * c_out * cip];
+                for (ti, &t) in kernel_taps.iter().enumerate() {
+                    for o in 0..c_out {
+                        let row = &mut packed[(ti * c_out + o) * cip..][..c_in];
+                        for (c, v) in row.iter_mut().enumerate() {
+                            *v = weight[(o * c_in + c) * taps_n + t];
+                        }
+                    }
+                }
+                classes.push(Class { positions, origins, taps, packed });
+            }
+        }
+    }
+    x_grad.par_chunks_mut(c_in * s_in).zip(grad.par_chunks(c_out * s_out)).for_each(|(xg, gs)| {
+        let gp = channels_last_copy(&gg, gs, None);
+        for class in &classes {
+            let run = StridedClass {
+                class: &class.positions,
+                gp: &gp,
+                origins: &class.origins,
+                taps: &class.taps,
+                c_out,
+                packed: &class.packed,
+                cip,
+            };
+            for (c0, v) in channel_blocks(c_in) {
+                with_tile_shape!(v, run.channels(c0, c_in, s_in, xg));
+            }
+        }
+    });
+    x_grad
+}
+
+/// One class of [`backward_input_strided`] for one sample.
+struct StridedClass<'a> {
+    /// Index in the sample of each input position of the class.
+    class: &'a [usize],
+    /// The sample's output gradient, zero-padded channels-last.
+    gp: &'a [f32],
+    origins: &'a [usize],
+    taps: &'a [usize],
+    c_out: usize,
+    /// `[tap][c_out][cip]`.
+    packed: &'a [f32],
+    cip: usize,
+}
+
+impl StridedClass<'_> {
+    /// Input channels `c0 .. c0 + 16·V` (those below `c_in`) at every position of the class,
+    /// into `xg` (`[c_in][s_in]`), in tiles of `P` positions.
+    fn channels<const P: usize, const V: usize>(
+        &self,
+        c0: usize,
+        c_in: usize,
+        s_in: usize,
+        xg: &mut [f32],
+    ) {
+        let last_origin = self.origins.iter().copied().max().unwrap_or(0);
+        let last_tap = self.taps.iter().copied().max().unwrap_or(0);
+        assert!(last_origin + last_tap + self.c_out <= self.gp.len(), "strided gradient: input");
+        assert!(c0 + V * LANES <= self.cip, "strided gradient: channel block outside the weights");
+        assert!(self.taps.len() * self.c_out * self.cip <= self.packed.len());
+        assert!(self.class.len() == self.origins.len() && xg.len() >= c_in * s_in);
+        assert!(self.class.iter().all(|&i| i < s_in), "strided gradient: position outside");
+        let mut tile = [0.0f32; 24 * LANES];
+        let c_end = (c0 + V * LANES).min(c_in);
+        let n = self.class.len();
+        for j0 in (0..n).step_by(P) {
+            let valid = (n - j0).min(P);
+            let mut bases = [0usize; P];
+            for (q, b) in bases.iter_mut().enumerate() {
+                *b = self.origins[j0 + q.min(valid - 1)];
+            }
+            // SAFETY: the asserts above bound every index the kernel forms; `available()`
+            // (checked by the caller) guarantees AVX-512F.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                tile_avx512::<P, V>(
+                    self.gp.as_ptr(),
+                    &bases,
+                    self.taps,
+                    self.c_out,
+                    self.packed.as_ptr().add(c0),
+                    self.cip,
+                    tile.as_mut_ptr(),
+                );
+            }
+            for c in c0..c_end {
+                let (v, lane) = ((c - c0) / LANES, (c - c0) % LANES);
+                let row = &mut xg[c * s_in..][..s_in];
+                for q in 0..valid {
+                    row[self.class[j0 + q]] = tile[(q * V + v) * LANES + lane];
+                }
+            }
+        }
+    }
+}
