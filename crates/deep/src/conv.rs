@@ -14,9 +14,16 @@
 //!   zero-padded channels-last copy of the sample, 16–64 output channels × 6–12 positions per
 //!   tile (for the unpadded 1³ shortcuts, a copy of only the voxels they read); the
 //!   one-channel stem instead vectorises 16 outputs along a line;
-//! - weight gradient: the same tiling with the sum running over output positions.
+//! - strided input gradient (16 or more output channels): the same tile kernel once per class
+//!   of input positions `(i + padding) mod stride`, each a stride-1 correlation of the output
+//!   gradient with the taps that reach that class;
+//! - weight gradient: the same tiling with the sum running over output positions, vectorised
+//!   along the input channels where there are 16 or more.
 //!
-//! Elsewhere (other CPUs; the stride-2 input gradients on any CPU) the
+//! In inference, [`channels_last`] runs whole samples through the network, one thread per run
+//! of samples, with every feature map kept in the kernel's channels-last layout.
+//!
+//! Elsewhere (other CPUs; small strided input gradients) the
 //! channels-first input is copied into a zero-padded buffer and, for each tile of output
 //! positions, the im2col matrix (rows `(c_in, k_d, k_h, k_w)`, columns output positions) is a
 //! gather `padded[c_in][origin(position) + offset(tap)]` with no bounds or padding tests per

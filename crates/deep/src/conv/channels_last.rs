@@ -25,7 +25,7 @@ use std::arch::x86_64::{
 
 use rayon::prelude::*;
 
-use super::direct::{self, LANES, channel_blocks, with_tile_shape};
+use super::direct::{self, LANES, TileInput, channel_blocks, with_tile_shape};
 
 /// Whether this CPU runs the channels-last path (that of the direct kernel: AVX-512F).
 pub(crate) fn available() -> bool {
@@ -376,10 +376,7 @@ impl Step {
         y: &mut [f32],
         residual: Option<&[f32]>,
     ) {
-        // Bounds of everything the two kernels form, checked once per call.
-        assert!(self.reach[0] <= x.len(), "ResNet: input map too short");
-        assert!(o0 + V * LANES <= layer.ocp, "ResNet: channel block outside the weights");
-        assert!(self.taps.len() * layer.c_in * layer.ocp <= layer.packed.len());
+        // Bounds of what the epilogue touches (the tile kernel's are checked by `tiles`).
         assert!(self.reach[1] <= y.len(), "ResNet: output map too short");
         assert!(self.outputs.len() == self.origins.len());
         if let Some(r) = residual {
@@ -388,31 +385,22 @@ impl Step {
                 "ResNet: residual map too short"
             );
         }
-        assert!(P * V <= 24, "ResNet: tile of more than 24 vectors");
-        let mut tile = [0.0f32; 24 * LANES];
-        let positions = self.origins.len();
-        for j0 in (0..positions).step_by(P) {
-            let valid = (positions - j0).min(P);
-            let mut bases = [0usize; P];
-            for (p, b) in bases.iter_mut().enumerate() {
-                // Positions past the end repeat the last one; their results are dropped.
-                *b = self.origins[j0 + p.min(valid - 1)];
-            }
-            // SAFETY: the asserts above bound every index both kernels form; `available()`
-            // (checked before a ResNet is run) guarantees AVX-512F.
-            #[cfg(target_arch = "x86_64")]
-            unsafe {
-                direct::tile_avx512::<P, V>(
-                    x.as_ptr(),
-                    &bases,
-                    &self.taps,
-                    layer.c_in,
-                    layer.packed.as_ptr().add(o0),
-                    layer.ocp,
-                    tile.as_mut_ptr(),
-                );
-                for p in 0..valid {
-                    let j = j0 + p;
+        let input = TileInput {
+            x,
+            origins: &self.origins,
+            taps: &self.taps,
+            c_in: layer.c_in,
+            packed: &layer.packed,
+            ocp: layer.ocp,
+        };
+        direct::tiles::<P, V>(&input, o0, |j0, valid, tile| {
+            for p in 0..valid {
+                let j = j0 + p;
+                // SAFETY: outputs[j] + c_out ≤ reach[1] ≤ y.len() and likewise for the
+                // residual (asserted above); `available()` (checked before a ResNet is run)
+                // guarantees AVX-512F.
+                #[cfg(target_arch = "x86_64")]
+                unsafe {
                     store_avx512::<V>(
                         &tile[p * V * LANES..],
                         layer,
@@ -423,7 +411,7 @@ impl Step {
                     );
                 }
             }
-        }
+        });
     }
 }
 

@@ -229,12 +229,14 @@ pub(super) fn forward(
         |(b, (y, xs))| {
             let xp = channels_last_copy(g, xs, pointwise.then_some(&voxels[..]));
             let sample = Sample {
-                xp: &xp,
-                origins: &origins,
-                taps: &taps,
-                c_in,
-                packed: &packed,
-                ocp,
+                input: TileInput {
+                    x: &xp,
+                    origins: &origins,
+                    taps: &taps,
+                    c_in,
+                    packed: &packed,
+                    ocp,
+                },
                 epilogue,
                 y_offset: b * c_out * s_out,
             };
@@ -248,14 +250,9 @@ pub(super) fn forward(
 
 /// One sample's padded input and what the kernel needs to read it.
 struct Sample<'a> {
-    xp: &'a [f32],
-    /// Element offset in `xp` of each output position's receptive-field origin.
-    origins: &'a [usize],
-    /// Element offset of each kernel tap from the origin.
-    taps: &'a [usize],
-    c_in: usize,
-    packed: &'a [f32],
-    ocp: usize,
+    /// The padded channels-last sample, the offsets of every output position's receptive
+    /// field and of every tap, and the packed weights.
+    input: TileInput<'a>,
     epilogue: Option<&'a Epilogue<'a>>,
     /// Offset of this sample's output in the whole batch's (where the residual is read).
     y_offset: usize,
@@ -271,45 +268,8 @@ impl Sample<'_> {
         s_out: usize,
         y: &mut [f32],
     ) {
-        // The kernel reads xp[origin + tap + c] for c < c_in and packed[(row)·ocp + o0 + lane]
-        // for every (tap, c) row and lane < 16·V: bound both once here.
-        let last_origin = self.origins.iter().copied().max().unwrap_or(0);
-        let last_tap = self.taps.iter().copied().max().unwrap_or(0);
-        assert!(
-            last_origin + last_tap + self.c_in <= self.xp.len(),
-            "direct conv: input too short"
-        );
-        assert!(
-            o0 + V * LANES <= self.ocp,
-            "direct conv: channel block outside the packed weights"
-        );
-        assert!(
-            self.taps.len() * self.c_in * self.ocp <= self.packed.len(),
-            "direct conv: weights too short"
-        );
-        let mut tile = vec![0.0f32; P * V * LANES];
         let oc_end = (o0 + V * LANES).min(c_out);
-        for j0 in (0..s_out).step_by(P) {
-            let valid = (s_out - j0).min(P);
-            let mut bases = [0usize; P];
-            for (p, b) in bases.iter_mut().enumerate() {
-                // Positions past the end repeat the last one; their results are dropped.
-                *b = self.origins[j0 + p.min(valid - 1)];
-            }
-            // SAFETY: the asserts above bound every index the kernel forms; `available()`
-            // (checked by the caller) guarantees AVX-512F.
-            #[cfg(target_arch = "x86_64")]
-            unsafe {
-                tile_avx512::<P, V>(
-                    self.xp.as_ptr(),
-                    &bases,
-                    self.taps,
-                    self.c_in,
-                    self.packed.as_ptr().add(o0),
-                    self.ocp,
-                    tile.as_mut_ptr(),
-                );
-            }
+        tiles::<P, V>(&self.input, o0, |j0, valid, tile| {
             for o in o0..oc_end {
                 let (v, lane) = ((o - o0) / LANES, (o - o0) % LANES);
                 let row = &mut y[o * s_out + j0..][..valid];
@@ -320,7 +280,61 @@ impl Sample<'_> {
                     e.apply(o, row, self.y_offset + o * s_out + j0);
                 }
             }
+        });
+    }
+}
+
+/// The operands of [`tiles`]: a map read at `origins[j] + taps[t] + c` (`c < c_in`) for output
+/// position `j`, and weights packed `[tap][c_in][ocp]`.
+pub(super) struct TileInput<'a> {
+    pub(super) x: &'a [f32],
+    pub(super) origins: &'a [usize],
+    pub(super) taps: &'a [usize],
+    pub(super) c_in: usize,
+    pub(super) packed: &'a [f32],
+    pub(super) ocp: usize,
+}
+
+/// The tile kernel over every position of `input.origins`, `P` at a time, for output channels
+/// `o0 .. o0 + 16·V`: `store(j0, valid, tile)` receives each tile, `tile[(p·V + v)·16 + lane]`
+/// for position `j0 + p`, `p < valid`. Bounds are checked once here.
+pub(super) fn tiles<const P: usize, const V: usize>(
+    input: &TileInput,
+    o0: usize,
+    mut store: impl FnMut(usize, usize, &[f32]),
+) {
+    let TileInput { x, origins, taps, c_in, packed, ocp } = *input;
+    // The kernel reads x[origin + tap + c] for c < c_in and packed[row·ocp + o0 + lane] for
+    // every (tap, c) row and lane < 16·V.
+    let last_origin = origins.iter().copied().max().unwrap_or(0);
+    let last_tap = taps.iter().copied().max().unwrap_or(0);
+    assert!(last_origin + last_tap + c_in <= x.len(), "direct conv: input too short");
+    assert!(o0 + V * LANES <= ocp, "direct conv: channel block outside the packed weights");
+    assert!(taps.len() * c_in * ocp <= packed.len(), "direct conv: weights too short");
+    assert!(P * V <= 24, "direct conv: tile of more than 24 vectors");
+    let mut tile = [0.0f32; 24 * LANES];
+    for j0 in (0..origins.len()).step_by(P) {
+        let valid = (origins.len() - j0).min(P);
+        let mut bases = [0usize; P];
+        for (p, b) in bases.iter_mut().enumerate() {
+            // Positions past the end repeat the last one; their results are dropped.
+            *b = origins[j0 + p.min(valid - 1)];
         }
+        // SAFETY: the asserts above bound every index the kernel forms; `available()`
+        // (checked by every caller of this module) guarantees AVX-512F.
+        #[cfg(target_arch = "x86_64")]
+        unsafe {
+            tile_avx512::<P, V>(
+                x.as_ptr(),
+                &bases,
+                taps,
+                c_in,
+                packed.as_ptr().add(o0),
+                ocp,
+                tile.as_mut_ptr(),
+            );
+        }
+        store(j0, valid, &tile[..P * V * LANES]);
     }
 }
 
@@ -333,7 +347,7 @@ impl Sample<'_> {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::needless_range_loop)] // `rows[p]` from `bases[p]`: one pointer per row.
-pub(super) unsafe fn tile_avx512<const P: usize, const V: usize>(
+unsafe fn tile_avx512<const P: usize, const V: usize>(
     x: *const f32,
     bases: &[usize; P],
     taps: &[usize],
@@ -901,12 +915,14 @@ pub(super) fn backward_input_strided(g: &Geometry, weight: &[f32], grad: &[f32])
         for class in &classes {
             let run = StridedClass {
                 class: &class.positions,
-                gp: &gp,
-                origins: &class.origins,
-                taps: &class.taps,
-                c_out,
-                packed: &class.packed,
-                cip,
+                input: TileInput {
+                    x: &gp,
+                    origins: &class.origins,
+                    taps: &class.taps,
+                    c_in: c_out,
+                    packed: &class.packed,
+                    ocp: cip,
+                },
             };
             for (c0, v) in channel_blocks(c_in) {
                 with_tile_shape!(v, run.channels(c0, c_in, s_in, xg));
@@ -920,14 +936,9 @@ pub(super) fn backward_input_strided(g: &Geometry, weight: &[f32], grad: &[f32])
 struct StridedClass<'a> {
     /// Index in the sample of each input position of the class.
     class: &'a [usize],
-    /// The sample's output gradient, zero-padded channels-last.
-    gp: &'a [f32],
-    origins: &'a [usize],
-    taps: &'a [usize],
-    c_out: usize,
-    /// `[tap][c_out][cip]`.
-    packed: &'a [f32],
-    cip: usize,
+    /// The sample's output gradient zero-padded channels-last (`[voxel][c_out]`), the class's
+    /// origins and taps in it, and its weights packed `[tap][c_out][c_in padded]`.
+    input: TileInput<'a>,
 }
 
 impl StridedClass<'_> {
@@ -940,36 +951,10 @@ impl StridedClass<'_> {
         s_in: usize,
         xg: &mut [f32],
     ) {
-        let last_origin = self.origins.iter().copied().max().unwrap_or(0);
-        let last_tap = self.taps.iter().copied().max().unwrap_or(0);
-        assert!(last_origin + last_tap + self.c_out <= self.gp.len(), "strided gradient: input");
-        assert!(c0 + V * LANES <= self.cip, "strided gradient: channel block outside the weights");
-        assert!(self.taps.len() * self.c_out * self.cip <= self.packed.len());
-        assert!(self.class.len() == self.origins.len() && xg.len() >= c_in * s_in);
+        assert!(self.class.len() == self.input.origins.len() && xg.len() >= c_in * s_in);
         assert!(self.class.iter().all(|&i| i < s_in), "strided gradient: position outside");
-        let mut tile = [0.0f32; 24 * LANES];
         let c_end = (c0 + V * LANES).min(c_in);
-        let n = self.class.len();
-        for j0 in (0..n).step_by(P) {
-            let valid = (n - j0).min(P);
-            let mut bases = [0usize; P];
-            for (q, b) in bases.iter_mut().enumerate() {
-                *b = self.origins[j0 + q.min(valid - 1)];
-            }
-            // SAFETY: the asserts above bound every index the kernel forms; `available()`
-            // (checked by the caller) guarantees AVX-512F.
-            #[cfg(target_arch = "x86_64")]
-            unsafe {
-                tile_avx512::<P, V>(
-                    self.gp.as_ptr(),
-                    &bases,
-                    self.taps,
-                    self.c_out,
-                    self.packed.as_ptr().add(c0),
-                    self.cip,
-                    tile.as_mut_ptr(),
-                );
-            }
+        tiles::<P, V>(&self.input, c0, |j0, valid, tile| {
             for c in c0..c_end {
                 let (v, lane) = ((c - c0) / LANES, (c - c0) % LANES);
                 let row = &mut xg[c * s_in..][..s_in];
@@ -977,6 +962,6 @@ impl StridedClass<'_> {
                     row[self.class[j0 + q]] = tile[(q * V + v) * LANES + lane];
                 }
             }
-        }
+        });
     }
 }
