@@ -104,8 +104,9 @@ pub fn embed(model: &TrainedModel, samples: &[Sample]) -> Result<Embeddings> {
     Ok(Embeddings { ids: samples.iter().map(|s| s.id.clone()).collect(), features, probabilities })
 }
 
-/// Embeddings and class-1 probabilities of `samples` through `model` (inference mode), in
-/// batches of `batch_size` on `device`.
+/// Embeddings and class-1 probabilities of `samples` through `model` (inference mode) on
+/// `device`: in batches of `batch_size`, or, where [`Cnn3d::channels_last`] runs, every sample
+/// through the convolutions at once and the head in batches of `batch_size`.
 pub(crate) fn predict_batches(
     model: &Cnn3d,
     samples: &[&Sample],

@@ -338,8 +338,11 @@ pub(super) fn tiles<const P: usize, const V: usize>(
     }
 }
 
-/// One tile: `tile[(p·V + v)·16 + lane] = Σ_t Σ_c x[bases[p] + taps[t] + c] · w[(t·c_in + c)·ocp
-/// + 16·v + lane]`.
+/// One tile, summing over taps `t` and channels `c < c_in` in that order:
+///
+/// ```text
+/// tile[(p·V + v)·16 + lane] = Σ_t Σ_c x[bases[p] + taps[t] + c] · w[(t·c_in + c)·ocp + 16·v + lane]
+/// ```
 ///
 /// # Safety
 /// The CPU has AVX-512F; every `x` and `w` index formed this way, and `tile[..P·V·16]`, are in
