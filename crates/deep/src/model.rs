@@ -218,9 +218,9 @@ impl ConvBn3d {
         (scale, shift)
     }
 
-    /// This layer for [`crate::conv::channels_last`] (inference), its batch norm folded as in
-    /// [`ConvBn3d::folded_norm`] (the same f32 operations, so the same values), or `None` when
-    /// a value cannot be read as `f32`.
+    /// This layer for [`crate::conv::channels_last`] (inference), its batch norm folded by the
+    /// formula of [`ConvBn3d::folded_norm`] in f32, or `None` when a value cannot be read as
+    /// `f32`.
     fn channels_last(&self) -> Option<ConvLayer> {
         let read = |t: Tensor<1>| t.try_into_vec_as::<f32>().ok();
         let bn = &self.bn;
