@@ -208,25 +208,28 @@ impl ResNet {
         let stem_out =
             net.grid(stem.output_side([d, h, w]), readers_pad(blocks.first()), stem.c_out);
         net.step(stem, source, stem_out, None, true);
+        // Borders of each block's output: what the next block's convolutions read.
+        let out_pads: Vec<usize> =
+            (0..blocks.len()).map(|i| readers_pad(blocks.get(i + 1))).collect();
         let mut current = stem_out;
-        for (i, block) in blocks.iter().enumerate() {
+        for (i, (block, out_pad)) in blocks.into_iter().zip(out_pads).enumerate() {
             let x = net.grids[current];
             assert_eq!(block.first.c_in, x.channels, "ResNet: block {i} reads the wrong width");
             let side = block.first.output_side(x.side);
-            let identity = match &block.shortcut {
+            let identity = match block.shortcut {
                 Some(shortcut) => {
                     assert_eq!(shortcut.output_side(x.side), side, "ResNet: shortcut shape");
                     let to = net.grid(side, 0, shortcut.c_out);
-                    net.step(shortcut.clone(), current, to, None, false);
+                    net.step(shortcut, current, to, None, false);
                     to
                 }
                 None => current,
             };
             let mid = net.grid(side, block.second.padding, block.first.c_out);
-            net.step(block.first.clone(), current, mid, None, true);
-            let out = net.grid(side, readers_pad(blocks.get(i + 1)), block.second.c_out);
+            net.step(block.first, current, mid, None, true);
+            let out = net.grid(side, out_pad, block.second.c_out);
             assert_eq!(net.grids[identity].channels, block.second.c_out, "ResNet: residual width");
-            net.step(block.second.clone(), mid, out, Some(identity), true);
+            net.step(block.second, mid, out, Some(identity), true);
             current = out;
         }
         net.source = net.grids[source].interior();
