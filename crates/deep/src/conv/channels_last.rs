@@ -25,6 +25,7 @@ use std::arch::x86_64::{
 
 use rayon::prelude::*;
 
+use super::Geometry;
 use super::direct::{self, LANES, TileInput, channel_blocks, with_tile_shape};
 
 /// Whether this CPU runs the channels-last path (that of the direct kernel: AVX-512F).
@@ -178,8 +179,10 @@ pub(crate) struct ResNet {
     layers: Vec<ConvLayer>,
     grids: Vec<Grid>,
     steps: Vec<Step>,
-    /// Offsets of the voxels of the first map (the input) and of the last (pooled).
-    source: Vec<usize>,
+    /// The stem's geometry for one sample, which places the input in the first map
+    /// ([`direct::pad_channels_last`]).
+    source: Geometry,
+    /// Offsets of the voxels of the last map (pooled).
     pooled: Vec<usize>,
 }
 
@@ -196,12 +199,18 @@ impl ResNet {
         let readers_pad = |block: Option<&Block>| {
             block.map_or(0, |b| b.first.padding.max(b.shortcut.as_ref().map_or(0, |s| s.padding)))
         };
+        let k = stem.k;
         let mut net = ResNet {
             input,
             layers: Vec::new(),
             grids: Vec::new(),
             steps: Vec::new(),
-            source: Vec::new(),
+            source: Geometry::new(
+                [1, channels, d, h, w],
+                [stem.c_out, channels, k, k, k],
+                stem.stride,
+                stem.padding,
+            ),
             pooled: Vec::new(),
         };
         let source = net.grid([d, h, w], stem.padding, channels);
@@ -232,7 +241,6 @@ impl ResNet {
             net.step(block.second, mid, out, Some(identity), true);
             current = out;
         }
-        net.source = net.grids[source].interior();
         net.pooled = net.grids[current].interior();
         net
     }
@@ -336,13 +344,8 @@ impl ResNet {
 
     /// One sample through the network into `pooled`.
     fn sample(&self, x: &[f32], maps: &mut [Vec<f32>], pooled: &mut [f32]) {
-        let [channels, ..] = self.input;
-        let voxels = self.source.len();
-        for (j, &at) in self.source.iter().enumerate() {
-            for c in 0..channels {
-                maps[0][at + c] = x[c * voxels + j];
-            }
-        }
+        // Only the interior is written: the border of maps[0] stays zero.
+        direct::pad_channels_last(&self.source, x, &mut maps[0]);
         for step in &self.steps {
             // The output map is taken out of `maps` while the step reads the others.
             let mut y = std::mem::take(&mut maps[step.output]);

@@ -104,7 +104,7 @@ pub(super) fn pack(weight: &[f32], c_out: usize, c_in: usize, taps: usize, ocp: 
 /// Copies one sample (`[c_in, d, h, w]`) into `xp`, zero-padded and channels-last:
 /// `xp[((z + p)·hp + y + p)·wp + x + p][c]`. `xp` must be zeroed (only the interior is
 /// written).
-fn pad_channels_last(g: &Geometry, x: &[f32], xp: &mut [f32]) {
+pub(super) fn pad_channels_last(g: &Geometry, x: &[f32], xp: &mut [f32]) {
     let [_, c_in, d, h, w] = g.input;
     let [_, hp, wp] = g.padded();
     let p = g.padding;
@@ -172,9 +172,38 @@ unsafe fn pad_channels_last_avx512(g: &Geometry, x: &[f32], xp: &mut [f32]) {
     }
 }
 
+/// How the forward kernel and the weight gradient read a sample of `g` channels-last: the
+/// element offset in the copy of each output position's receptive-field origin and of each
+/// kernel tap, and, for an unpadded 1³ convolution (the strided shortcuts, which read one voxel
+/// per output position), the voxels copied instead of the whole padded sample.
+struct SampleLayout {
+    voxels: Option<Vec<usize>>,
+    origins: Vec<usize>,
+    taps: Vec<usize>,
+}
+
+impl SampleLayout {
+    fn new(g: &Geometry) -> SampleLayout {
+        let c_in = g.input[1];
+        let voxels = g.origins();
+        let taps = g.taps().into_iter().map(|t| t * c_in).collect();
+        if g.k() == 1 && g.padding == 0 {
+            let origins = (0..voxels.len()).map(|j| j * c_in).collect();
+            SampleLayout { voxels: Some(voxels), origins, taps }
+        } else {
+            let origins = voxels.iter().map(|o| o * c_in).collect();
+            SampleLayout { voxels: None, origins, taps }
+        }
+    }
+
+    /// One sample (`[c_in, d, h, w]`) in this layout.
+    fn copy(&self, g: &Geometry, xs: &[f32]) -> Vec<f32> {
+        channels_last_copy(g, xs, self.voxels.as_deref())
+    }
+}
+
 /// One sample (`[c_in, d, h, w]`) channels-last: zero-padded as [`pad_channels_last`] does,
-/// or, given `voxels` (an unpadded 1³ convolution reads one voxel per output position), only
-/// those voxels, `[position][c_in]`.
+/// or, given `voxels`, only those voxels, `[position][c_in]`.
 fn channels_last_copy(g: &Geometry, xs: &[f32], voxels: Option<&[usize]>) -> Vec<f32> {
     let c_in = g.input[1];
     let s_in = g.spatial_in();
@@ -208,18 +237,7 @@ pub(super) fn forward(
     let ocp = c_out.div_ceil(LANES) * LANES;
     let packed = pack_weights(g, weight, ocp);
     let s_out = g.spatial_out();
-    // An unpadded 1³ convolution (the strided shortcuts) reads one voxel per output position:
-    // only those voxels are copied, position-major, instead of the whole sample.
-    let pointwise = g.k() == 1 && g.padding == 0;
-    let voxels = g.origins();
-    let (origins, taps): (Vec<usize>, Vec<usize>) = if pointwise {
-        ((0..s_out).map(|j| j * c_in).collect(), vec![0])
-    } else {
-        (
-            voxels.iter().map(|o| o * c_in).collect(),
-            g.taps().into_iter().map(|t| t * c_in).collect(),
-        )
-    };
+    let layout = SampleLayout::new(g);
     let mut out = vec![0.0f32; batch * c_out * s_out];
     if s_out == 0 || c_out == 0 {
         return out;
@@ -227,12 +245,12 @@ pub(super) fn forward(
     let s_in = g.spatial_in();
     out.par_chunks_mut(c_out * s_out).zip(x.par_chunks(c_in * s_in)).enumerate().for_each(
         |(b, (y, xs))| {
-            let xp = channels_last_copy(g, xs, pointwise.then_some(&voxels[..]));
+            let xp = layout.copy(g, xs);
             let sample = Sample {
                 input: TileInput {
                     x: &xp,
-                    origins: &origins,
-                    taps: &taps,
+                    origins: &layout.origins,
+                    taps: &layout.taps,
                     c_in,
                     packed: &packed,
                     ocp,
@@ -585,15 +603,7 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
     let rows = taps_n * c_in;
     let ocp = c_out.div_ceil(LANES) * LANES;
     let s_out = g.spatial_out();
-    // As in `forward`, an unpadded 1³ convolution copies only the voxels it reads.
-    let pointwise = g.k() == 1 && g.padding == 0;
-    let voxels = g.origins();
-    let origins: Vec<usize> = if pointwise {
-        (0..s_out).map(|j| j * c_in).collect()
-    } else {
-        voxels.iter().map(|o| o * c_in).collect()
-    };
-    let taps: Vec<usize> = g.taps().into_iter().map(|t| t * c_in).collect();
+    let layout = SampleLayout::new(g);
     let offsets = row_offsets(&g.taps(), c_in, c_in);
     // With 16 or more input channels, vectors along them (contiguous in the channels-last
     // sample) and output channels broadcast from one row of the output gradient: two pointers
@@ -603,7 +613,7 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
         .par_chunks(c_in * g.spatial_in())
         .zip(grad.par_chunks(c_out * s_out))
         .map(|(xs, gs)| {
-            let xp = channels_last_copy(g, xs, pointwise.then_some(&voxels[..]));
+            let xp = layout.copy(g, xs);
             let mut gt = vec![0.0f32; s_out * ocp];
             for (o, go) in gs.chunks_exact(s_out).enumerate() {
                 for (j, &v) in go.iter().enumerate() {
@@ -611,9 +621,10 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
                 }
             }
             let mut wg = vec![0.0f32; rows * ocp];
-            let sample = Gradient { xp: &xp, gt: &gt, origins: &origins, offsets: &offsets, ocp };
+            let origins = &layout.origins;
+            let sample = Gradient { xp: &xp, gt: &gt, origins, offsets: &offsets, ocp };
             if by_inputs {
-                for (t, &tap) in taps.iter().enumerate() {
+                for (t, &tap) in layout.taps.iter().enumerate() {
                     for (c0, v) in channel_blocks(c_in) {
                         match v {
                             4 => sample.inputs::<4, 4>(t, tap, c0, c_in, &mut wg),
