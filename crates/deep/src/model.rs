@@ -218,19 +218,12 @@ impl ConvBn3d {
         (scale, shift)
     }
 
-    /// This layer for [`crate::conv::channels_last`] (inference), its batch norm folded by the
-    /// formula of [`ConvBn3d::folded_norm`] in f32, or `None` when a value cannot be read as
-    /// `f32`.
+    /// This layer for [`crate::conv::channels_last`] (inference), its batch norm folded by
+    /// [`ConvBn3d::folded_norm`], or `None` when a value cannot be read as `f32`.
     fn channels_last(&self) -> Option<ConvLayer> {
-        let read = |t: Tensor<1>| t.try_into_vec_as::<f32>().ok();
-        let bn = &self.bn;
-        let (gamma, beta) = (read(bn.gamma.val())?, read(bn.beta.val())?);
-        let (mean, var) = (read(bn.running_mean.value())?, read(bn.running_var.value())?);
-        let epsilon = bn.epsilon as f32;
-        let scale: Vec<f32> =
-            gamma.iter().zip(&var).map(|(g, v)| g / (v + epsilon).sqrt()).collect();
-        let shift: Vec<f32> =
-            beta.iter().zip(&mean).zip(&scale).map(|((b, m), s)| b - m * s).collect();
+        let (scale, shift) = self.folded_norm(&self.conv.weight.val().device());
+        let (scale, shift) =
+            (scale.try_into_vec_as::<f32>().ok()?, shift.try_into_vec_as::<f32>().ok()?);
         let [c_out, c_in, k, ..] = self.conv.weight.dims();
         Some(ConvLayer::new(
             &self.conv.weight.val().try_into_vec_as::<f32>().ok()?,
