@@ -33,7 +33,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("  origin (LPS mm) {:?}", g.origin);
         println!("  direction       {:?}", g.direction);
         println!("  pixel type      {:?}", v.pixel_type());
-        println!("  value range     [{min}, {max}]{}", if non_finite > 0 { format!(", {non_finite} non-finite voxels") } else { String::new() });
+        println!(
+            "  value range     [{min}, {max}]{}",
+            if non_finite > 0 {
+                format!(", {non_finite} non-finite voxels")
+            } else {
+                String::new()
+            }
+        );
         let distinct = v.distinct_values();
         if v.pixel_type().is_integer() && distinct.len() <= 16 {
             println!("  distinct values {distinct:?}");

@@ -25,8 +25,8 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use radlsig_volume::{
-    BoundingBox, Geometry, GeometryTolerance, Mask, Volume, check_geometry, correct_mask,
-    PixelType, normalize, read_header, read_label_mask, read_volume, read_volume_region,
+    BoundingBox, Geometry, GeometryTolerance, Mask, PixelType, Volume, check_geometry,
+    correct_mask, normalize, read_header, read_label_mask, read_volume, read_volume_region,
     resample_image_and_mask, resegment,
 };
 use rayon::prelude::*;
@@ -684,11 +684,8 @@ mod tests {
 
     #[test]
     fn unsupported_requests_fail_before_reading() {
-        let s = ExtractionSettings::from_yaml_str(
-            "imageType:\n  Original: {}\n  LBP3D: {}\n",
-            "p",
-        )
-        .unwrap();
+        let s = ExtractionSettings::from_yaml_str("imageType:\n  Original: {}\n  LBP3D: {}\n", "p")
+            .unwrap();
         let e = Extractor::new(s).unwrap_err().to_string();
         assert!(e.contains("LBP3D") && e.contains("not supported"), "{e}");
         let s =

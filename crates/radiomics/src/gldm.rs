@@ -41,8 +41,10 @@
 
 use ndarray::Array2;
 
-use crate::glszm::{check_force_2d, entropy, no_offsets, roi_grid, shape_of, variance};
-use crate::texture::{CompactGrid, DiscretisedImage, TextureSettings, angles};
+use crate::texture::{
+    CompactGrid, DiscretisedImage, TextureSettings, angles, check_distances, check_force_2d,
+    entropy, no_offsets, roi_grid, shape_of, variance,
+};
 use crate::{Error, Result};
 
 /// The features of this family that give a value, as `(PyRadiomics name, deprecated)`, in
@@ -225,16 +227,6 @@ impl Gldm {
         }
         total / self.nz
     }
-}
-
-/// Checks the `distances` setting (shared with NGTDM): non-empty, every distance ≥ 1.
-pub(crate) fn check_distances(distances: &[u32]) -> Result<()> {
-    if distances.is_empty() || distances.contains(&0) {
-        return Err(Error::Settings(format!(
-            "distances is {distances:?}; it must list integers ≥ 1"
-        )));
-    }
-    Ok(())
 }
 
 /// Small Dependence Emphasis (IBSI *low dependence emphasis*, SODN; phantom tag `ngl_lde_3D`).

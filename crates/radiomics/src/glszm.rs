@@ -34,8 +34,11 @@
 
 use ndarray::Array2;
 
-use crate::texture::{CompactGrid, DiscretisedImage, TextureSettings, angles};
-use crate::{Error, Result};
+use crate::Result;
+use crate::texture::{
+    CompactGrid, DiscretisedImage, TextureSettings, angles, check_force_2d, entropy, no_offsets,
+    roi_grid, shape_of, variance,
+};
 
 /// The features of this family as `(PyRadiomics name, deprecated)`, in PyRadiomics' order
 /// (`getFeatureNames`, alphabetical). None is deprecated.
@@ -352,64 +355,6 @@ pub fn large_area_low_gray_level_emphasis(m: &Glszm) -> f64 {
 /// `LAHGLE = Σ_i Σ_j P(i, j) · i² j² / N_z`.
 pub fn large_area_high_gray_level_emphasis(m: &Glszm) -> f64 {
     m.weighted(|i, j| (i * i) * (j * j))
-}
-
-/// `Σ_k (c_k/n) (v_k − μ)²` with `μ = Σ_k (c_k/n) v_k`: the variance PyRadiomics computes from a
-/// marginal `c` over the values `v` (shared with GLDM).
-pub(crate) fn variance(counts: &[f64], values: &[f64], n: f64) -> f64 {
-    let mu: f64 = counts.iter().zip(values).map(|(c, v)| (c / n) * v).sum();
-    counts.iter().zip(values).map(|(c, v)| (c / n) * (v - mu) * (v - mu)).sum()
-}
-
-/// `−Σ p log₂(p + ε)` over `counts / n` (shared with GLDM).
-pub(crate) fn entropy<'a>(counts: impl Iterator<Item = &'a f64>, n: f64) -> f64 {
-    -counts
-        .map(|c| {
-            let p = c / n;
-            p * (p + f64::EPSILON).log2()
-        })
-        .sum::<f64>()
-}
-
-/// Lays out `image` for the builders of this family and of GLDM and NGTDM
-/// ([`CompactGrid`] with a border of `border` voxels), after checking what `CompactGrid` takes
-/// for granted: `levels` and `mask` share one shape, the ROI is not empty and no ROI voxel has
-/// bin index 0 (bins start at 1).
-pub(crate) fn roi_grid(image: &DiscretisedImage, border: usize) -> Result<CompactGrid> {
-    if image.levels.shape() != image.mask.shape() {
-        return Err(Error::Roi(format!(
-            "discretised image shape {:?} differs from mask shape {:?}",
-            image.levels.shape(),
-            image.mask.shape()
-        )));
-    }
-    let grid = CompactGrid::new(image, border);
-    match grid.gray_levels.first() {
-        None => Err(Error::Roi("the mask selects no voxel".into())),
-        Some(0) => Err(Error::Roi("an ROI voxel has grey level 0 (bins start at 1)".into())),
-        Some(_) => Ok(grid),
-    }
-}
-
-/// Checks `force2Ddimension` (shared).
-pub(crate) fn check_force_2d(settings: &TextureSettings) -> Result<()> {
-    match settings.force_2d_dimension {
-        Some(d) if d > 2 => {
-            Err(Error::Settings(format!("force2Ddimension is {d}; it must be 0, 1 or 2")))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The `[z, y, x]` shape of the ROI box (shared).
-pub(crate) fn shape_of(image: &DiscretisedImage) -> [usize; 3] {
-    let s = image.levels.shape();
-    [s[0], s[1], s[2]]
-}
-
-/// The error for an ROI box in which no neighbour offset fits (shared).
-pub(crate) fn no_offsets(shape: [usize; 3]) -> Error {
-    Error::Roi(format!("no neighbour offset fits in the ROI box of shape {shape:?} (z, y, x)"))
 }
 
 #[cfg(test)]

@@ -33,9 +33,10 @@
 use ndarray::Array2;
 
 use crate::Result;
-use crate::gldm::check_distances;
-use crate::glszm::{check_force_2d, no_offsets, roi_grid, shape_of};
-use crate::texture::{CompactGrid, DiscretisedImage, TextureSettings, angles};
+use crate::texture::{
+    CompactGrid, DiscretisedImage, TextureSettings, angles, check_distances, check_force_2d,
+    no_offsets, roi_grid, shape_of,
+};
 
 /// The features of this family as `(PyRadiomics name, deprecated)`, in PyRadiomics' order
 /// (alphabetical). None is deprecated.

@@ -50,8 +50,13 @@ impl DiscretisedImage {
 
     /// The distinct grey levels (bin indices) present in the ROI, ascending.
     pub fn gray_levels(&self) -> Vec<u32> {
-        let mut present: Vec<u32> =
-            self.levels.iter().zip(self.mask.iter()).filter(|(_, m)| **m).map(|(l, _)| *l).collect();
+        let mut present: Vec<u32> = self
+            .levels
+            .iter()
+            .zip(self.mask.iter())
+            .filter(|(_, m)| **m)
+            .map(|(l, _)| *l)
+            .collect();
         present.sort_unstable();
         present.dedup();
         present
@@ -59,7 +64,13 @@ impl DiscretisedImage {
 
     /// The highest bin index in the ROI (`N_g` in PyRadiomics), 0 for an empty ROI.
     pub fn max_level(&self) -> u32 {
-        self.levels.iter().zip(self.mask.iter()).filter(|(_, m)| **m).map(|(l, _)| *l).max().unwrap_or(0)
+        self.levels
+            .iter()
+            .zip(self.mask.iter())
+            .filter(|(_, m)| **m)
+            .map(|(l, _)| *l)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Number of voxels in the ROI (`N_p`).
@@ -140,7 +151,12 @@ impl Default for TextureSettings {
 /// Chebyshev norm is one of `distances`. With `bidirectional == false` only the first half is
 /// returned (for each kept offset its mirror image is dropped): 13 offsets in 3D and 4 in 2D for
 /// distance 1, starting `(1, 1, 1), (1, 1, 0), (1, 1, −1), …` as in PyRadiomics' matrices.
-pub fn angles(size_zyx: [usize; 3], distances: &[u32], bidirectional: bool, force_2d: Option<usize>) -> Vec<[i32; 3]> {
+pub fn angles(
+    size_zyx: [usize; 3],
+    distances: &[u32],
+    bidirectional: bool,
+    force_2d: Option<usize>,
+) -> Vec<[i32; 3]> {
     let max_d = distances.iter().copied().max().unwrap_or(0) as i32;
     if max_d < 1 || distances.iter().any(|&d| d < 1) {
         return Vec::new();
@@ -252,6 +268,74 @@ impl CompactGrid {
     }
 }
 
+/// `Σ_k (c_k/n) (v_k − μ)²` with `μ = Σ_k (c_k/n) v_k`: the variance PyRadiomics computes from a
+/// marginal `c` over the values `v` (GLSZM and GLDM).
+pub(crate) fn variance(counts: &[f64], values: &[f64], n: f64) -> f64 {
+    let mu: f64 = counts.iter().zip(values).map(|(c, v)| (c / n) * v).sum();
+    counts.iter().zip(values).map(|(c, v)| (c / n) * (v - mu) * (v - mu)).sum()
+}
+
+/// `−Σ p log₂(p + ε)` over `counts / n` (GLSZM and GLDM).
+pub(crate) fn entropy<'a>(counts: impl Iterator<Item = &'a f64>, n: f64) -> f64 {
+    -counts
+        .map(|c| {
+            let p = c / n;
+            p * (p + f64::EPSILON).log2()
+        })
+        .sum::<f64>()
+}
+
+/// Lays out `image` for the GLSZM, GLDM and NGTDM builders
+/// ([`CompactGrid`] with a border of `border` voxels), after checking what `CompactGrid` takes
+/// for granted: `levels` and `mask` share one shape, the ROI is not empty and no ROI voxel has
+/// bin index 0 (bins start at 1).
+pub(crate) fn roi_grid(image: &DiscretisedImage, border: usize) -> Result<CompactGrid> {
+    if image.levels.shape() != image.mask.shape() {
+        return Err(Error::Roi(format!(
+            "discretised image shape {:?} differs from mask shape {:?}",
+            image.levels.shape(),
+            image.mask.shape()
+        )));
+    }
+    let grid = CompactGrid::new(image, border);
+    match grid.gray_levels.first() {
+        None => Err(Error::Roi("the mask selects no voxel".into())),
+        Some(0) => Err(Error::Roi("an ROI voxel has grey level 0 (bins start at 1)".into())),
+        Some(_) => Ok(grid),
+    }
+}
+
+/// Checks `force2Ddimension` (GLSZM, GLDM, NGTDM).
+pub(crate) fn check_force_2d(settings: &TextureSettings) -> Result<()> {
+    match settings.force_2d_dimension {
+        Some(d) if d > 2 => {
+            Err(Error::Settings(format!("force2Ddimension is {d}; it must be 0, 1 or 2")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The `[z, y, x]` shape of the ROI box (GLSZM, GLDM, NGTDM).
+pub(crate) fn shape_of(image: &DiscretisedImage) -> [usize; 3] {
+    let s = image.levels.shape();
+    [s[0], s[1], s[2]]
+}
+
+/// The error for an ROI box in which no neighbour offset fits (GLSZM, GLDM, NGTDM).
+pub(crate) fn no_offsets(shape: [usize; 3]) -> Error {
+    Error::Roi(format!("no neighbour offset fits in the ROI box of shape {shape:?} (z, y, x)"))
+}
+
+/// Checks the `distances` setting (GLDM and NGTDM): non-empty, every distance ≥ 1.
+pub(crate) fn check_distances(distances: &[u32]) -> Result<()> {
+    if distances.is_empty() || distances.contains(&0) {
+        return Err(Error::Settings(format!(
+            "distances is {distances:?}; it must list integers ≥ 1"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,7 +344,11 @@ mod tests {
     fn discretised_roi_by_hand() {
         use radlsig_volume::{Geometry, PixelType};
         // 1×3×4 image, ROI = the middle row; bin width 10 from min 12: edges 10, 20, …
-        let data = ndarray::Array3::from_shape_vec((1, 3, 4), (0..12).map(|v| 10.0 + 3.0 * v as f64).collect()).unwrap();
+        let data = ndarray::Array3::from_shape_vec(
+            (1, 3, 4),
+            (0..12).map(|v| 10.0 + 3.0 * v as f64).collect(),
+        )
+        .unwrap();
         let g = Geometry::new([4, 3, 1], [0.5, 0.5, 2.0]);
         let img = Volume::new(data, g, PixelType::Int16).unwrap();
         let mut m = ndarray::Array3::from_elem((1, 3, 4), false);
@@ -284,8 +372,19 @@ mod tests {
     fn thirteen_angles_in_pyradiomics_order() {
         // The 13 angles listed in ../shared/pyradiomics-data/SOURCE.md for the baseline matrices.
         let expected = [
-            [1, 1, 1], [1, 1, 0], [1, 1, -1], [1, 0, 1], [1, 0, 0], [1, 0, -1], [1, -1, 1],
-            [1, -1, 0], [1, -1, -1], [0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1],
+            [1, 1, 1],
+            [1, 1, 0],
+            [1, 1, -1],
+            [1, 0, 1],
+            [1, 0, 0],
+            [1, 0, -1],
+            [1, -1, 1],
+            [1, -1, 0],
+            [1, -1, -1],
+            [0, 1, 1],
+            [0, 1, 0],
+            [0, 1, -1],
+            [0, 0, 1],
         ];
         assert_eq!(angles([5, 5, 5], &[1], false, None), expected.to_vec());
         assert_eq!(angles([5, 5, 5], &[1], true, None).len(), 26);
@@ -294,7 +393,10 @@ mod tests {
     #[test]
     fn force_2d_and_thin_boxes_drop_angles() {
         // In-plane (no z step): (0,1,1), (0,1,0), (0,1,-1), (0,0,1).
-        assert_eq!(angles([5, 5, 5], &[1], false, Some(0)), vec![[0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1]]);
+        assert_eq!(
+            angles([5, 5, 5], &[1], false, Some(0)),
+            vec![[0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1]]
+        );
         // A single-slice box cannot step in z either.
         assert_eq!(angles([1, 5, 5], &[1], false, None).len(), 4);
         // Distance 2 alone: (2d+1)^3 - (2d-1)^3 = 98 offsets, half of them.

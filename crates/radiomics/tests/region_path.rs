@@ -14,7 +14,9 @@ fn compare(settings: &str) {
         let image = dir.join(format!("{case}_image.nrrd"));
         let mask = dir.join(format!("{case}_label.nrrd"));
         let fast = extractor.extract(&image, &mask).unwrap();
-        let whole = extractor.extract_volumes(&read_volume(&image).unwrap(), &read_volume(&mask).unwrap()).unwrap();
+        let whole = extractor
+            .extract_volumes(&read_volume(&image).unwrap(), &read_volume(&mask).unwrap())
+            .unwrap();
         assert_eq!(fast.features, whole.features, "{case}");
         assert_eq!(fast.diagnostics.image_geometry, whole.diagnostics.image_geometry, "{case}");
         assert_eq!(fast.diagnostics.mask_voxels, whole.diagnostics.mask_voxels, "{case}");
