@@ -1,58 +1,31 @@
-//! `radlsig extract`: PyRadiomics-exact handcrafted features of one case or of a batch.
+//! `radlsig extract`: PyRadiomics-exact handcrafted features of one case (`--image`/`--mask`:
+//! one row of `Image`, `Mask`, then the features), of PyRadiomics' batch CSV (`--manifest`;
+//! `radlsig_radiomics::batch`) or of a radlsig cohort manifest (`--cohort`: `ID`, then
+//! `label`, `split`, `center` where some case has one, then the columns of
+//! `radlsig_radiomics::cohort`: per sequence, per `pre`/`post` time point with deltas unless
+//! `--no-delta`, per habitat with `--habitats`, the model fitted on the `--fit-split` cases).
 //!
-//! - `radlsig extract --image IMG --mask MASK [--params P.yaml] [--label N] --out OUT.csv`
-//!   writes one row: `Image`, `Mask`, then the features in PyRadiomics' order.
-//! - `radlsig extract --manifest cases.csv [--params P.yaml] [--label N] --out OUT.parquet
-//!   [--jobs N]` reads PyRadiomics' batch CSV (`Image`, `Mask`, optionally `Label`; every
-//!   column is carried into the output, in order; relative paths are resolved against the
-//!   CSV's folder) and runs the cases in parallel.
+//! The label is, by precedence: a batch row's `Label` cell, `--label`, the parameter file's
+//! `label`, then 1 (for `--cohort`, the mask label; the manifest's `label` is the outcome).
 //!
-//! - `radlsig extract --cohort MANIFEST.csv [--params P.yaml] [--habitats H.yaml|H.toml]
-//!   [--fit-split train] [--habitat-maps DIR] [--no-delta] --out OUT.csv|parquet [--jobs N]`
-//!   reads a radlsig cohort manifest (`ID`, `label`, `split`, `center`, `Image`/`Mask` or
-//!   `Image:<name>`/`Mask:<name>` per sequence or time point; `datasets/README.md`) and writes
-//!   `ID`, then `label`, `split`, `center` (each when some case has one), then the features.
-//!   Columns (details in `cohort_features`): PyRadiomics' names for a single sequence
-//!   (`original_glcm_Contrast`); prefixed by the sequence for several (`T1_original_…`,
-//!   `ADC_original_…`); for `pre`/`post` time points (`Image:pre`, or `Image:T1_pre`),
-//!   prefixed by the time point (`pre_original_…`, `post_T1_original_…`) plus
-//!   `delta_<column>` = post − pre and `reldelta_<column>` = (post − pre)/pre (empty where pre
-//!   is 0) unless `--no-delta`. `--habitats` (the habitat table of
-//!   `radlsig_radiomics::habitats::settings`, YAML or TOML by extension) adds habitat columns
-//!   (`habitat1_descriptor_VolumeFraction`, `habitat1_original_firstorder_Mean`,
-//!   `habitat1_T1_…`, `pre_habitat1_…`); the habitat model, including the choice of k, is
-//!   fitted on the cases whose `split` is `--fit-split` (default `train`; `all` = every case,
-//!   for exploration only: it lets validation and test cases shape the habitats) and applied
-//!   to every case. `--habitat-maps DIR` writes each case's habitat label map
-//!   (`DIR/<ID>[_pre|_post].nii.gz`) and the fitted model (`DIR/habitat-model.json`). Empty
-//!   cells mark values that are undefined (a habitat too small in a case: the count is
-//!   printed on stderr).
-//!
-//! The label is, by precedence: the row's `Label` cell (as in PyRadiomics' batch mode), then
-//! `--label`, then the parameter file's `label`, then 1 (for `--cohort`, the mask label; the
-//! manifest's `label` column is the outcome).
-//!
-//! A failing batch case is reported on stderr with its row, files and reason, and the others go
-//! on. The output then holds the successful rows only (PyRadiomics writes empty values for
-//! failed ones; we leave them out so that every row is a complete feature vector), a summary
-//! "N of M cases failed" is printed, and the exit status is 2. Output is written atomically, as
-//! CSV or Parquet by its extension; nothing is written when every case fails.
+//! A failing case is reported on stderr with its row, files and reason, and the others go on:
+//! the output holds the successful rows only (PyRadiomics writes empty values for failed ones;
+//! we leave them out so that every row is a complete feature vector), "N of M cases failed" is
+//! printed and the exit status is 2. Output is written atomically, as CSV or Parquet by its
+//! extension; nothing is written when every case fails.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use polars::prelude::{
-    Column, CsvReadOptions, CsvWriter, DataFrame, ParquetWriter, PolarsResult, SerReader,
-    SerWriter, StringChunked,
-};
-use radlsig_cohort::Manifest;
-use radlsig_radiomics::habitats::{HabitatSettings, RawHabitatSettings};
-use radlsig_radiomics::{ExtractionSettings, Extractor, FeatureVector};
-
-use crate::cohort_features::{CohortFeatureOptions, extract_cohort};
-use rayon::prelude::*;
+use polars::prelude::{Column, CsvWriter, DataFrame, ParquetWriter, SerWriter};
+use radlsig_cohort::{Case, Manifest};
+use radlsig_radiomics::batch::{BatchManifest, FeatureTable};
+use radlsig_radiomics::cohort::{CohortFeatureOptions, CohortFeatures, extract_cohort, fit_rows};
+use radlsig_radiomics::habitats::read_habitat_settings;
+use radlsig_radiomics::{ExtractionSettings, Extractor};
 
 /// Flags of `radlsig extract`.
 #[derive(Debug, clap::Args)]
@@ -97,39 +70,19 @@ pub struct Args {
     jobs: Option<usize>,
 }
 
-/// The output table formats, chosen by extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Csv,
-    Parquet,
-}
-
-impl Format {
-    fn of(path: &Path) -> anyhow::Result<Format> {
-        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
-        match ext.as_deref() {
-            Some("csv") => Ok(Format::Csv),
-            Some("parquet") => Ok(Format::Parquet),
-            _ => bail!("{}: output must end in .csv or .parquet", path.display()),
-        }
+/// Whether `path` names a Parquet output (`.parquet`) rather than CSV (`.csv`).
+fn is_parquet(path: &Path) -> anyhow::Result<bool> {
+    match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
+        Some("csv") => Ok(false),
+        Some("parquet") => Ok(true),
+        _ => bail!("{}: output must end in .csv or .parquet", path.display()),
     }
-}
-
-/// One case of a batch.
-struct Case {
-    /// 1-based data row of the manifest (the header is line 1, this is line `row + 1`).
-    row: usize,
-    /// The manifest's cells, in column order (carried into the output).
-    cells: Vec<Option<String>>,
-    image: PathBuf,
-    mask: PathBuf,
-    label: Option<i64>,
 }
 
 /// Runs `radlsig extract`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     // Check everything that does not need a volume first.
-    let format = Format::of(&args.out)?;
+    let parquet = is_parquet(&args.out)?;
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty())
         && !parent.is_dir()
     {
@@ -142,7 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(label) = args.label {
         settings = settings.with_label(label).context("--label")?;
     }
-    let extractor = Extractor::new(settings.clone()).with_context(|| match &args.params {
+    let extractor = Extractor::new(settings).with_context(|| match &args.params {
         Some(p) => p.display().to_string(),
         None => "default settings".to_string(),
     })?;
@@ -150,9 +103,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("--jobs must be at least 1");
     }
     if let Some(cohort) = &args.cohort {
-        return run_cohort(cohort, &args, extractor, format);
+        return run_cohort(cohort, &args, extractor, parquet);
     }
-
     // One pool for everything: cases run in parallel in a batch, and the feature classes of a
     // case in parallel too (`--jobs 1` is fully single-threaded).
     let pool = rayon::ThreadPoolBuilder::new()
@@ -161,51 +113,68 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .context("starting the worker threads")?;
     pool.install(|| match (&args.image, &args.mask, &args.manifest) {
         (Some(image), Some(mask), None) => {
-            let fv = extractor.extract(image, mask).map_err(flatten)?;
-            let carried = vec![
-                ("Image".to_string(), vec![Some(image.display().to_string())]),
-                ("Mask".to_string(), vec![Some(mask.display().to_string())]),
-            ];
-            write_table(&args.out, format, carried, &[fv])
+            let fv = extractor.extract(image, mask)?;
+            let cell = |p: &Path| vec![Some(p.display().to_string())];
+            let carried = vec![("Image".into(), cell(image)), ("Mask".into(), cell(mask))];
+            write_table(&args.out, parquet, &FeatureTable::new(carried, vec![fv])?)
         }
-        (None, None, Some(manifest)) => {
-            run_batch(manifest, &settings, &extractor, &args.out, format)
-        }
+        (None, None, Some(manifest)) => run_batch(manifest, &extractor, &args.out, parquet),
         _ => bail!("give either --image and --mask, or --manifest"),
     })
 }
 
+/// A progress bar over `n` cases.
+fn progress(n: usize) -> anyhow::Result<ProgressBar> {
+    let template = "{bar:40} {pos}/{len} cases [{elapsed_precise} < {eta_precise}]";
+    let style = ProgressStyle::with_template(template).context("progress bar template")?;
+    Ok(ProgressBar::new(n as u64).with_style(style))
+}
+
+/// `--manifest`: PyRadiomics' batch mode.
+fn run_batch(path: &Path, extractor: &Extractor, out: &Path, parquet: bool) -> anyhow::Result<()> {
+    let batch = BatchManifest::read(path)?;
+    let bar = progress(batch.cases.len())?;
+    let results = batch.extract(extractor, &|case, error| {
+        if let Some(e) = error {
+            bar.suspend(|| {
+                eprintln!(
+                    "error: case {} ({} line {}; image {}, mask {}): {}",
+                    case.row,
+                    path.display(),
+                    case.row + 1,
+                    case.image.display(),
+                    case.mask.display(),
+                    e.chain()
+                )
+            });
+        }
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let (total, failed) = (results.len(), results.iter().filter(|r| r.is_err()).count());
+    if failed == total {
+        bail!("all {total} cases of {} failed; no output written", path.display());
+    }
+    let table = FeatureTable::from_batch(&batch, results)?;
+    write_table(out, parquet, &table)?;
+    if failed > 0 {
+        bail!(
+            "{failed} of {total} cases failed (see the messages above); {} holds the {} successful rows",
+            out.display(),
+            total - failed
+        );
+    }
+    Ok(())
+}
+
 /// `--cohort`: reads the manifest and the habitat settings, then hands over to
 /// [`extract_cohort`].
-fn run_cohort(
-    path: &Path,
-    args: &Args,
-    extractor: Extractor,
-    format: Format,
-) -> anyhow::Result<()> {
+fn run_cohort(path: &Path, args: &Args, extractor: Extractor, parquet: bool) -> anyhow::Result<()> {
     let habitats = args.habitats.as_deref().map(read_habitat_settings).transpose()?;
     let manifest = Manifest::load(path)?;
-    let fit_rows: Vec<usize> = match &habitats {
+    let fit_rows = match habitats {
+        Some(_) => fit_rows(&manifest, &args.fit_split).context("--fit-split")?,
         None => Vec::new(),
-        Some(_) => {
-            let rows: Vec<usize> = manifest
-                .cases
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| {
-                    args.fit_split == "all" || c.split.as_deref() == Some(&args.fit_split)
-                })
-                .map(|(i, _)| i)
-                .collect();
-            if rows.is_empty() {
-                bail!(
-                    "{}: no case has split {:?} to fit the habitats on (--fit-split; `all` fits on every case)",
-                    path.display(),
-                    args.fit_split
-                );
-            }
-            rows
-        }
     };
     let options = CohortFeatureOptions {
         extractor,
@@ -214,345 +183,96 @@ fn run_cohort(
         delta: !args.no_delta,
         jobs: args.jobs,
     };
-    let bar = ProgressBar::new(manifest.cases.len() as u64).with_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} cases [{elapsed_precise} < {eta_precise}]",
-        )
-        .context("progress bar template")?,
-    );
-    let features = extract_cohort(&manifest, &options, &fit_rows, &bar)?;
+    let bar = progress(manifest.cases.len())?;
+    let features = extract_cohort(&manifest, &options, &fit_rows, &|| bar.inc(1))?;
     bar.finish_and_clear();
     for f in &features.failures {
-        eprintln!("error: case {} ({} row {}): {}", f.id, path.display(), f.row, f.reason);
+        eprintln!("error: case {} ({} row {}): {}", f.id, path.display(), f.row, f.reason());
     }
     if let Some(model) = &features.habitat_model {
-        eprintln!(
-            "habitats: k = {} fitted on {} training cases (split {:?})",
-            model.k(),
-            fit_rows
-                .iter()
-                .filter(|&&r| !features.failures.iter().any(|f| f.id == manifest.cases[r].id))
-                .count(),
-            args.fit_split
-        );
+        let (k, n, split) = (model.k(), features.habitat_fit_cases, &args.fit_split);
+        eprintln!("habitats: k = {k} fitted on {n} training cases (split {split:?})");
         if let Some(dir) = &args.habitat_maps {
-            model.save(&dir.join("habitat-model.json")).map_err(|e| anyhow::anyhow!("{e}"))?;
+            model.save(&dir.join("habitat-model.json"))?;
         }
     }
     if !features.habitat_gaps.is_empty() {
-        let cases: std::collections::BTreeSet<&str> =
-            features.habitat_gaps.iter().map(|g| g.id.as_str()).collect();
+        let cases: BTreeSet<&str> = features.habitat_gaps.iter().map(|g| g.id.as_str()).collect();
         eprintln!(
             "note: {} habitat feature groups of {} cases are empty cells (habitat absent or too small)",
             features.habitat_gaps.len(),
             cases.len()
         );
     }
+    let total = manifest.cases.len();
     if features.ids.is_empty() {
-        bail!("all {} cases of {} failed; no output written", manifest.cases.len(), path.display());
+        bail!("all {total} cases of {} failed; no output written", path.display());
     }
-    let mut df = features.to_dataframe()?;
-    let by_id: std::collections::HashMap<&str, &radlsig_cohort::Case> =
-        manifest.cases.iter().map(|c| (c.id.as_str(), c)).collect();
-    let cases: Vec<&radlsig_cohort::Case> =
-        features.ids.iter().map(|id| by_id[id.as_str()]).collect();
-    let mut at = 1;
+    // `ID`, then the outcome and grouping columns some case has, then the features.
+    let mut df = cohort_frame(&features)?;
+    let cases: Vec<&Case> = features.rows.iter().map(|&r| &manifest.cases[r]).collect();
+    let mut front = Vec::new();
     if manifest.cases.iter().any(|c| c.label.is_some()) {
         let values: Vec<Option<i32>> = cases.iter().map(|c| c.label.map(i32::from)).collect();
-        df.insert_column(at, Column::new("label".into(), values))
-            .context("building the output table")?;
-        at += 1;
+        front.push(Column::new("label".into(), values));
     }
-    let text_columns: [(&str, fn(&radlsig_cohort::Case) -> Option<String>); 2] =
+    let text: [(&str, fn(&Case) -> Option<String>); 2] =
         [("split", |c| c.split.clone()), ("center", |c| c.center.clone())];
-    for (name, get) in text_columns {
-        if manifest.cases.iter().any(|c| get(c).is_some()) {
-            let values: Vec<Option<String>> = cases.iter().map(|c| get(c)).collect();
-            df.insert_column(at, Column::new(name.into(), values))
-                .context("building the output table")?;
-            at += 1;
-        }
+    for (name, get) in
+        text.into_iter().filter(|(_, get)| manifest.cases.iter().any(|c| get(c).is_some()))
+    {
+        front.push(Column::new(name.into(), cases.iter().map(|c| get(c)).collect::<Vec<_>>()));
     }
-    write_frame(&args.out, format, &mut df)?;
+    for (at, column) in front.into_iter().enumerate() {
+        df.insert_column(at + 1, column).context("building the output table")?;
+    }
+    write_frame(&args.out, parquet, &mut df)?;
     if !features.failures.is_empty() {
+        let (failed, ok, out) = (features.failures.len(), features.ids.len(), args.out.display());
         bail!(
-            "{} of {} cases failed (see the messages above); {} holds the {} successful rows",
-            features.failures.len(),
-            manifest.cases.len(),
-            args.out.display(),
-            features.ids.len()
+            "{failed} of {total} cases failed (see the messages above); {out} holds the {ok} successful rows"
         );
     }
     Ok(())
 }
 
-/// Reads habitat settings: YAML (`.yaml`/`.yml`) or TOML (`.toml`), the habitat table itself.
-fn read_habitat_settings(path: &Path) -> anyhow::Result<HabitatSettings> {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("toml") => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let raw: RawHabitatSettings =
-                toml::from_str(&text).with_context(|| path.display().to_string())?;
-            HabitatSettings::try_from(raw).with_context(|| path.display().to_string())
-        }
-        Some("yaml" | "yml") => {
-            HabitatSettings::from_yaml_file(path).map_err(|e| anyhow::anyhow!("{e}"))
-        }
-        _ => bail!("{}: habitat settings must end in .yaml, .yml or .toml", path.display()),
+/// A cohort's feature table: `ID` (text) first, then one float column per name, null for
+/// `None`.
+pub fn cohort_frame(features: &CohortFeatures) -> anyhow::Result<DataFrame> {
+    let mut columns = Vec::with_capacity(features.names.len() + 1);
+    columns.push(Column::new("ID".into(), features.ids.clone()));
+    for (j, name) in features.names.iter().enumerate() {
+        let values: Vec<Option<f64>> = features.values.iter().map(|row| row[j]).collect();
+        columns.push(Column::new(name.as_str().into(), values));
     }
+    DataFrame::new(features.ids.len(), columns).context("building the feature table")
 }
 
-fn run_batch(
-    manifest: &Path,
-    settings: &ExtractionSettings,
-    extractor: &Extractor,
-    out: &Path,
-    format: Format,
-) -> anyhow::Result<()> {
-    let (columns, cases) = read_manifest(manifest)?;
-    let bar = ProgressBar::new(cases.len() as u64).with_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} cases [{elapsed_precise} < {eta_precise}]",
-        )
-        .context("progress bar template")?,
-    );
-    let results: Vec<anyhow::Result<FeatureVector>> = {
-        cases
-            .par_iter()
-            .map(|case| {
-                let result = extract_case(case, settings, extractor);
-                if let Err(e) = &result {
-                    bar.suspend(|| {
-                        eprintln!(
-                            "error: case {} ({} line {}; image {}, mask {}): {e:#}",
-                            case.row,
-                            manifest.display(),
-                            case.row + 1,
-                            case.image.display(),
-                            case.mask.display()
-                        )
-                    });
-                }
-                bar.inc(1);
-                result
-            })
-            .collect()
-    };
-    bar.finish_and_clear();
-
-    let failed = results.iter().filter(|r| r.is_err()).count();
-    let mut carried: Vec<(String, Vec<Option<String>>)> =
-        columns.iter().map(|c| (c.clone(), Vec::new())).collect();
-    let mut vectors = Vec::new();
-    for (case, result) in cases.iter().zip(results) {
-        if let Ok(fv) = result {
-            for ((_, values), cell) in carried.iter_mut().zip(&case.cells) {
-                values.push(cell.clone());
-            }
-            vectors.push(fv);
-        }
+/// Writes a feature table as CSV (the library's writer: a single case costs milliseconds,
+/// Polars' first use alone several) or Parquet, atomically.
+fn write_table(out: &Path, parquet: bool, table: &FeatureTable) -> anyhow::Result<()> {
+    if !parquet {
+        return Ok(table.write_csv(out)?);
     }
-    if vectors.is_empty() {
-        bail!("all {} cases of {} failed; no output written", cases.len(), manifest.display());
-    }
-    write_table(out, format, carried, &vectors)?;
-    if failed > 0 {
-        bail!(
-            "{failed} of {} cases failed (see the messages above); {} holds the {} successful rows",
-            cases.len(),
-            out.display(),
-            vectors.len()
-        );
-    }
-    Ok(())
-}
-
-fn extract_case(
-    case: &Case,
-    settings: &ExtractionSettings,
-    extractor: &Extractor,
-) -> anyhow::Result<FeatureVector> {
-    match case.label {
-        Some(label) if label != settings.label() => {
-            let per_case = Extractor::new(settings.clone().with_label(label)?)?;
-            per_case.extract(&case.image, &case.mask).map_err(flatten)
-        }
-        _ => extractor.extract(&case.image, &case.mask).map_err(flatten),
-    }
-}
-
-/// The library's messages already name the file and the problem, including the underlying
-/// error's text; printing its `source()` chain as well would repeat the operating-system
-/// message ("No such file or directory" twice), so the chain is flattened into one message.
-fn flatten(e: radlsig_radiomics::Error) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
-}
-
-/// Reads PyRadiomics' batch CSV: column names and one [`Case`] per row.
-fn read_manifest(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Case>)> {
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0)) // every column as text, carried through unchanged
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .with_context(|| format!("reading manifest {}", path.display()))?;
-    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
-    for required in ["Image", "Mask"] {
-        if !names.iter().any(|n| n == required) {
-            bail!("{}: no {required} column (columns: {})", path.display(), names.join(", "));
-        }
-    }
-    if df.height() == 0 {
-        bail!("{}: no cases", path.display());
-    }
-    let base = path.parent().unwrap_or(Path::new(""));
-    let text_columns: Vec<&StringChunked> = df
-        .columns()
-        .iter()
-        .map(|c| c.str())
-        .collect::<PolarsResult<_>>()
-        .with_context(|| format!("reading manifest {}", path.display()))?;
-    let cell = |col: &str, row: usize| -> Option<String> {
-        let i = names.iter().position(|n| n == col)?;
-        text_columns[i].get(row).map(str::to_string).filter(|s| !s.trim().is_empty())
-    };
-    let mut cases = Vec::with_capacity(df.height());
-    for row in 0..df.height() {
-        let line = row + 2;
-        let image = cell("Image", row)
-            .with_context(|| format!("{} line {line}: empty Image", path.display()))?;
-        let mask = cell("Mask", row)
-            .with_context(|| format!("{} line {line}: empty Mask", path.display()))?;
-        let label = match cell("Label", row) {
-            None => None,
-            Some(text) => {
-                let label = parse_label(&text).with_context(|| {
-                    format!(
-                        "{} line {line}: Label {text:?} is not a positive integer",
-                        path.display()
-                    )
-                })?;
-                Some(label)
-            }
-        };
-        cases.push(Case {
-            row: row + 1,
-            cells: text_columns.iter().map(|c| c.get(row).map(str::to_string)).collect(),
-            image: base.join(image.trim()),
-            mask: base.join(mask.trim()),
-            label,
-        });
-    }
-    Ok((names, cases))
-}
-
-/// A label cell: a positive integer, also written as `2.0` (as pandas writes integer labels
-/// with missing values).
-fn parse_label(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let v = t.parse::<i64>().ok().or_else(|| {
-        let f = t.parse::<f64>().ok()?;
-        (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
-    })?;
-    (v > 0).then_some(v)
-}
-
-/// Writes the carried text columns followed by one float column per feature, atomically.
-fn write_table(
-    out: &Path,
-    format: Format,
-    carried: Vec<(String, Vec<Option<String>>)>,
-    vectors: &[FeatureVector],
-) -> anyhow::Result<()> {
-    let first = &vectors[0];
-    let names: Vec<&str> = first.names().collect();
-    for (i, fv) in vectors.iter().enumerate().skip(1) {
-        if !fv.names().eq(names.iter().copied()) {
-            bail!("row {} produced different feature columns from row 1", i + 1);
-        }
-    }
-    for (name, _) in &carried {
-        if names.contains(&name.as_str()) {
-            bail!("manifest column {name} has the name of a feature");
-        }
-    }
-    if format == Format::Csv {
-        // Written directly: a single-case run is a few milliseconds, and Polars' first use
-        // alone costs several (it zero-fills an 8 MB buffer at start-up).
-        return write_csv(out, &carried, &names, vectors);
-    }
-    let height = vectors.len();
-    let mut columns: Vec<Column> = Vec::with_capacity(carried.len() + names.len());
-    for (name, values) in carried {
+    let mut columns: Vec<Column> = Vec::with_capacity(table.carried.len() + table.names.len());
+    for (name, values) in &table.carried {
         columns.push(Column::new(name.into(), values));
     }
-    for (j, name) in names.iter().enumerate() {
-        let values: Vec<f64> = vectors.iter().map(|fv| fv.features[j].1).collect();
-        columns.push(Column::new((*name).into(), values));
+    for (j, name) in table.names.iter().enumerate() {
+        let values: Vec<f64> = table.rows.iter().map(|row| row[j]).collect();
+        columns.push(Column::new(name.into(), values));
     }
-    let mut df = DataFrame::new(height, columns).context("building the output table")?;
-    write_frame(out, format, &mut df)
-}
-
-/// The table as RFC 4180 CSV (a header row; text cells quoted when they hold a comma, quote
-/// or line break; missing cells empty; numbers in Rust's shortest round-trip form), atomically.
-fn write_csv(
-    out: &Path,
-    carried: &[(String, Vec<Option<String>>)],
-    names: &[&str],
-    vectors: &[FeatureVector],
-) -> anyhow::Result<()> {
-    use std::fmt::Write as _;
-    fn cell(text: &str, line: &mut String) {
-        if text.contains([',', '"', '\n', '\r']) {
-            line.push('"');
-            line.push_str(&text.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(text);
-        }
-    }
-    let mut text = String::new();
-    let header = carried.iter().map(|(n, _)| n.as_str()).chain(names.iter().copied());
-    for (j, name) in header.enumerate() {
-        if j > 0 {
-            text.push(',');
-        }
-        cell(name, &mut text);
-    }
-    text.push('\n');
-    for (i, fv) in vectors.iter().enumerate() {
-        for (j, (_, values)) in carried.iter().enumerate() {
-            if j > 0 {
-                text.push(',');
-            }
-            cell(values[i].as_deref().unwrap_or(""), &mut text);
-        }
-        for (j, (_, value)) in fv.features.iter().enumerate() {
-            if j > 0 || !carried.is_empty() {
-                text.push(',');
-            }
-            let _ = write!(text, "{value:?}");
-        }
-        text.push('\n');
-    }
-    radlsig_volume::write_atomically(out, |tmp| -> anyhow::Result<()> {
-        let mut file = File::create(tmp).with_context(|| format!("creating {}", out.display()))?;
-        std::io::Write::write_all(&mut file, text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("writing {}", out.display()))
-    })
+    let mut df = DataFrame::new(table.rows.len(), columns).context("building the output table")?;
+    write_frame(out, parquet, &mut df)
 }
 
 /// Writes a table as CSV or Parquet, atomically.
-fn write_frame(out: &Path, format: Format, df: &mut DataFrame) -> anyhow::Result<()> {
+fn write_frame(out: &Path, parquet: bool, df: &mut DataFrame) -> anyhow::Result<()> {
     radlsig_volume::write_atomically(out, |tmp| -> anyhow::Result<()> {
         let mut file = File::create(tmp).with_context(|| format!("creating {}", out.display()))?;
-        match format {
-            Format::Csv => CsvWriter::new(&mut file).include_header(true).finish(df),
-            Format::Parquet => ParquetWriter::new(&mut file).finish(df).map(|_| ()),
+        match parquet {
+            false => CsvWriter::new(&mut file).include_header(true).finish(df),
+            true => ParquetWriter::new(&mut file).finish(df).map(|_| ()),
         }
         .with_context(|| format!("writing {}", out.display()))?;
         file.sync_all().with_context(|| format!("writing {}", out.display()))?;
@@ -565,14 +285,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_and_formats() {
-        assert_eq!(parse_label("2"), Some(2));
-        assert_eq!(parse_label(" 7.0 "), Some(7));
-        assert_eq!(parse_label("0"), None);
-        assert_eq!(parse_label("1.5"), None);
-        assert_eq!(parse_label("x"), None);
-        assert_eq!(Format::of(Path::new("a/b.CSV")).unwrap(), Format::Csv);
-        assert_eq!(Format::of(Path::new("b.parquet")).unwrap(), Format::Parquet);
-        assert!(Format::of(Path::new("b.xlsx")).is_err());
+    fn formats() {
+        assert!(!is_parquet(Path::new("a/b.CSV")).unwrap());
+        assert!(is_parquet(Path::new("b.parquet")).unwrap());
+        assert!(is_parquet(Path::new("b.xlsx")).is_err());
     }
 }

@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: radlsig_alloc::MiMalloc = radlsig_alloc::MiMalloc;
 
-mod cohort_features;
 mod demo;
 mod embed;
 mod evaluate;

@@ -12,6 +12,11 @@
 //! - One module per feature family ([`firstorder`], [`glcm`], [`glrlm`], [`glszm`], [`gldm`],
 //!   [`ngtdm`], and the shape classes), each with a `FEATURES` list in PyRadiomics' order, a
 //!   `features` function giving one value per entry, and one function per feature.
+//! - [`habitats`] — population-level tumour sub-regions ([`habitats::HabitatModel`]) and the
+//!   feature families on each.
+//! - [`cohort::extract_cohort`] — every case of a radlsig cohort manifest, its sequences, time
+//!   points (with delta features) and habitats, as one table; [`batch`] — PyRadiomics' batch
+//!   CSV in, feature rows out.
 //!
 //! ```no_run
 //! use radlsig_radiomics::{ExtractionSettings, Extractor};
@@ -25,6 +30,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod batch;
+pub mod cohort;
 mod error;
 pub mod extractor;
 pub mod filters;
@@ -41,7 +48,7 @@ pub mod shape;
 pub mod shape2d;
 pub mod texture;
 
-pub use error::{Error, Result};
+pub use error::{Chain, Error, Result};
 pub use extractor::{Extraction, Extractor, FeatureVector};
 pub use settings::ExtractionSettings;
 pub use texture::{DiscretisedImage, TextureSettings, WeightingNorm};

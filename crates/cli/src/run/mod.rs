@@ -49,6 +49,7 @@ use radlsig_evaluate::{
     calibration_svg, evaluate_predictions, roc_svg,
 };
 use radlsig_fusion::{SignatureId, SignatureSet, fit_signatures, sigmoid};
+use radlsig_radiomics::cohort::{CohortFeatureOptions, extract_cohort};
 use radlsig_radiomics::{ExtractionSettings, Extractor};
 use sha2::{Digest, Sha256};
 
@@ -57,7 +58,6 @@ pub use lock::Lock;
 use split::Fit;
 use tables::RawTable;
 
-use crate::cohort_features::{CohortFeatureOptions, extract_cohort};
 use crate::evaluate::{csv_bytes, write_file as write_bytes};
 use crate::train_cnn::{CliObserver, bar};
 
@@ -337,13 +337,13 @@ pub fn run_experiment(
                     jobs: None,
                 };
                 let progress = bar(m.cases.len(), "features {pos}/{len} {wide_bar} {eta}");
-                let features = extract_cohort(m, &options, fit_rows, &progress)?;
+                let features = extract_cohort(m, &options, fit_rows, &|| progress.inc(1))?;
                 progress.finish_and_clear();
                 if !features.failures.is_empty() {
                     let lines: Vec<String> = features
                         .failures
                         .iter()
-                        .map(|f| format!("row {} ({}): {}", f.row, f.id, f.reason))
+                        .map(|f| format!("row {} ({}): {}", f.row, f.id, f.reason()))
                         .collect();
                     bail!(
                         "feature extraction failed for {} of {} cases:\n  {}",
@@ -352,7 +352,7 @@ pub fn run_experiment(
                         lines.join("\n  ")
                     );
                 }
-                write_parquet(&cached, &mut features.to_dataframe()?)?;
+                write_parquet(&cached, &mut crate::extract::cohort_frame(&features)?)?;
             }
             copy_atomically(&cached, &dir.join("features.parquet"))?;
             Some(RawTable::read_parquet(&cached)?.aligned(m, "features.parquet")?)

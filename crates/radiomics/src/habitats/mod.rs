@@ -140,5 +140,6 @@ pub use model::{HabitatModel, KScore};
 pub use persist::MODEL_FORMAT;
 pub use settings::{
     CaseNormalization, Criterion, HabitatCount, HabitatSettings, RawHabitatSettings, VoxelFeature,
+    read_habitat_settings,
 };
 pub use voxel::Standardization;

@@ -415,6 +415,29 @@ impl HabitatSettings {
     }
 }
 
+/// Reads and checks habitat settings by the file's extension: YAML (`.yaml`, `.yml`) or TOML
+/// (`.toml`), holding the `habitats` table itself; errors name the file.
+pub fn read_habitat_settings(path: &Path) -> Result<HabitatSettings> {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("toml") => {
+            let text = std::fs::read_to_string(path).map_err(|source| {
+                Error::Volume(radlsig_volume::Error::Io { path: path.to_path_buf(), source })
+            })?;
+            let raw: RawHabitatSettings = toml::from_str(&text)
+                .map_err(|source| Error::Toml { path: path.to_path_buf(), source })?;
+            HabitatSettings::try_from(raw)
+                .map_err(|e| Error::Input { what: path.display().to_string(), inner: Box::new(e) })
+        }
+        Some("yaml" | "yml") => HabitatSettings::from_yaml_file(path),
+        _ => Err(Error::SettingsFormat {
+            path: path.to_path_buf(),
+            what: "habitat settings",
+            expected: ".yaml, .yml or .toml",
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,9 @@
 //! Cohort-level handcrafted features: every case of a [`Manifest`], every sequence and time
 //! point, optionally habitat features and delta features, as one table in manifest order.
 //!
-//! Used by `radlsig extract --cohort` and by the experiment runner (`radlsig run`). This module
-//! only wires library calls together: the feature maths live in `radlsig-radiomics`
-//! ([`Extractor`], [`HabitatModel`]).
+//! Used by `radlsig extract --cohort` and by the experiment runner (`radlsig run`), which turn
+//! [`CohortFeatures`] into a table. This module wires the [`Extractor`] and the
+//! [`HabitatModel`] together over a manifest; it computes no feature itself.
 //!
 //! # Column names
 //!
@@ -26,7 +26,7 @@
 //!   all `post_` columns, then (with `delta`) `delta_<column>` = post − pre and
 //!   `reldelta_<column>` = (post − pre)/pre for every `pre_<column>`, in the same order.
 //!   `reldelta_` is `None` (an empty cell) where pre is 0; both are `None` where either value is.
-//! - **Habitats** (module `radlsig_radiomics::habitats` gives the names): after a time point's
+//! - **Habitats** (module [`crate::habitats`] gives the names): after a time point's
 //!   (or the cohort's) whole-tumour columns, `habitat<h>_descriptor_VolumeFraction`,
 //!   `habitat<h>_descriptor_ConnectedComponents`, `habitat<h>_descriptor_LargestComponentFraction`,
 //!   `habitat<h>_descriptor_CentroidOffset`, `habitat<h>_descriptor_CentroidOffsetNormalized`
@@ -56,20 +56,18 @@
 //! `sequences` entry the manifest does not have, or a habitat-map folder that cannot be made
 //! fail the whole call before any feature is computed. A case that fails (an unreadable or
 //! mismatched file) is recorded in [`CohortFeatures::failures`] with its ID, manifest row and
-//! the reason (naming the file) and the others go on. Cases run in parallel on a pool of
+//! the error (naming the file) and the others go on. Cases run in parallel on a pool of
 //! `jobs` threads; results are kept in manifest order and the numbers do not depend on the
 //! thread count.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use indicatif::ProgressBar;
-use polars::prelude::{Column, DataFrame};
-use radlsig_cohort::{Case, Manifest};
-use radlsig_radiomics::Extractor;
-use radlsig_radiomics::habitats::{HabitatCase, HabitatModel, HabitatSettings};
+use radlsig_cohort::{Case, ImagePair, Manifest};
 use rayon::prelude::*;
+
+use crate::habitats::{HabitatCase, HabitatModel, HabitatSettings};
+use crate::{Error, Extractor, Result};
 
 /// The time points recognised in sequence names, in output order.
 const TIME_POINTS: [&str; 2] = ["pre", "post"];
@@ -92,14 +90,21 @@ pub struct CohortFeatureOptions {
 }
 
 /// A case that could not be extracted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct CaseFailure {
     /// The case's ID.
     pub id: String,
     /// Its manifest data row, 1-based as in manifest errors (data row `r` is line `r + 1`).
     pub row: usize,
-    /// Why, naming the file involved.
-    pub reason: String,
+    /// Why; the error names the file involved.
+    pub error: Error,
+}
+
+impl CaseFailure {
+    /// The error with its causes, `a: b: c`, for a message.
+    pub fn reason(&self) -> String {
+        self.error.chain().to_string()
+    }
 }
 
 /// A habitat whose family features are missing in one case (its volume fraction and component
@@ -119,10 +124,12 @@ pub struct HabitatGap {
 }
 
 /// The features of a cohort.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CohortFeatures {
     /// Case IDs, in manifest order, successful cases only.
     pub ids: Vec<String>,
+    /// The manifest index (0-based) of each successful case, parallel to `ids`.
+    pub rows: Vec<usize>,
     /// Column names, in a fixed order (module docs).
     pub names: Vec<String>,
     /// `values[case][column]`; `None` only where a value is undefined (an empty or tiny
@@ -132,21 +139,11 @@ pub struct CohortFeatures {
     pub failures: Vec<CaseFailure>,
     /// The fitted habitat model (k chosen, centroids), when habitats were requested.
     pub habitat_model: Option<HabitatModel>,
+    /// The training cases the habitat model was fitted on (fit rows whose images could be
+    /// read); 0 without habitats.
+    pub habitat_fit_cases: usize,
     /// Habitats whose family features are missing, per case, in manifest order.
     pub habitat_gaps: Vec<HabitatGap>,
-}
-
-impl CohortFeatures {
-    /// The table: `ID` (text) first, then one float column per name, null for `None`.
-    pub fn to_dataframe(&self) -> anyhow::Result<DataFrame> {
-        let mut columns = Vec::with_capacity(self.names.len() + 1);
-        columns.push(Column::new("ID".into(), self.ids.clone()));
-        for (j, name) in self.names.iter().enumerate() {
-            let values: Vec<Option<f64>> = self.values.iter().map(|row| row[j]).collect();
-            columns.push(Column::new(name.as_str().into(), values));
-        }
-        DataFrame::new(self.ids.len(), columns).context("building the feature table")
-    }
 }
 
 /// One image pair of a case and the sequence name it has inside a habitat case.
@@ -156,6 +153,15 @@ struct Channel {
     manifest_name: String,
     /// The sequence without its time point (`T1`, `ADC`, `""`).
     sequence: String,
+}
+
+impl Channel {
+    /// The case's image pair of this channel.
+    fn pair<'a>(&self, case: &'a Case) -> Result<&'a ImagePair> {
+        case.images
+            .get(&self.manifest_name)
+            .ok_or_else(|| Error::NoImagePair { name: self.manifest_name.clone() })
+    }
 }
 
 /// The images read together: all of a case's, or those of one time point.
@@ -178,7 +184,7 @@ fn split_time_point(name: &str) -> Option<(&str, &'static str)> {
 }
 
 /// How the manifest's sequences are grouped (module docs).
-fn groups(sequences: &[String], delta: bool) -> anyhow::Result<Vec<Group>> {
+fn groups(sequences: &[String], delta: bool) -> Result<Vec<Group>> {
     let plain = || {
         vec![Group {
             time_point: None,
@@ -196,22 +202,18 @@ fn groups(sequences: &[String], delta: bool) -> anyhow::Result<Vec<Group>> {
     if pre.is_empty() || post.is_empty() {
         return Ok(plain());
     }
-    let mut unpaired: Vec<&str> = Vec::new();
+    let mut unpaired: Vec<String> = Vec::new();
     for (name, p) in sequences.iter().zip(&parsed) {
         match p {
-            None => unpaired.push(name),
-            Some((s, "pre")) if !post.contains(s) => unpaired.push(name),
-            Some((s, _)) if !pre.contains(s) => unpaired.push(name),
+            None => unpaired.push(name.clone()),
+            Some((s, "pre")) if !post.contains(s) => unpaired.push(name.clone()),
+            Some((s, _)) if !pre.contains(s) => unpaired.push(name.clone()),
             _ => {}
         }
     }
     if !unpaired.is_empty() {
         if delta {
-            bail!(
-                "the manifest's image columns do not pair up as pre/post time points ({} {} no partner); delta features need every Image:<seq>_pre to have its Image:<seq>_post (turn delta off to extract them as separate sequences)",
-                unpaired.join(", "),
-                if unpaired.len() == 1 { "has" } else { "have" }
-            );
+            return Err(Error::UnpairedTimePoints { unpaired });
         }
         return Ok(plain());
     }
@@ -245,19 +247,28 @@ fn file_stem(id: &str) -> String {
 }
 
 /// The habitat case of `group` for `case`: its sequences and the first sequence's mask.
-fn read_habitat_case(case: &Case, group: &Group, label: i64) -> anyhow::Result<HabitatCase> {
+fn read_habitat_case(case: &Case, group: &Group, label: i64) -> Result<HabitatCase> {
     let mut images = Vec::with_capacity(group.channels.len());
     let mut mask = None;
     for ch in &group.channels {
-        let pair = case
-            .images
-            .get(&ch.manifest_name)
-            .with_context(|| format!("no image {:?}", ch.manifest_name))?;
+        let pair = ch.pair(case)?;
         images.push((ch.sequence.clone(), pair.image.clone()));
         mask.get_or_insert_with(|| pair.mask.clone());
     }
-    let mask = mask.context("no image")?;
-    HabitatCase::read(case.id.clone(), &images, &mask, label).map_err(|e| anyhow::anyhow!("{e}"))
+    let mask = mask.ok_or_else(|| Error::Roi(format!("case {}: no image", case.id)))?;
+    HabitatCase::read(case.id.clone(), &images, &mask, label)
+}
+
+/// The manifest rows (0-based) whose `split` is `split` (`all`: every row), the training
+/// rows to fit habitats on. Fails when there is none.
+pub fn fit_rows(manifest: &Manifest, split: &str) -> Result<Vec<usize>> {
+    let rows: Vec<usize> = (0..manifest.cases.len())
+        .filter(|&r| split == "all" || manifest.cases[r].split.as_deref() == Some(split))
+        .collect();
+    if rows.is_empty() {
+        return Err(Error::NoFitCase { path: manifest.path.clone(), split: split.to_string() });
+    }
+    Ok(rows)
 }
 
 /// Non-finite values are undefined.
@@ -271,158 +282,160 @@ type CaseResult = (Vec<(String, Option<f64>)>, Vec<HabitatGap>);
 /// Extracts the features of every case of `manifest` (module docs for the columns).
 ///
 /// `fit_rows`: manifest row indices (0-based) the habitat model is fitted on — the training
-/// split only, never validation or test rows; ignored without habitats. `progress` is advanced
-/// by one per case (the caller sizes it, e.g. to `manifest.cases.len()`).
+/// split only, never validation or test rows; ignored without habitats. `tick` is called once
+/// per case as it finishes (for a progress bar sized to `manifest.cases.len()`), possibly from
+/// several threads.
 pub fn extract_cohort(
     manifest: &Manifest,
     options: &CohortFeatureOptions,
     fit_rows: &[usize],
-    progress: &ProgressBar,
-) -> anyhow::Result<CohortFeatures> {
+    tick: &(dyn Fn() + Sync),
+) -> Result<CohortFeatures> {
     // Everything that does not need a volume first.
     if options.jobs == Some(0) {
-        bail!("jobs must be at least 1");
+        return Err(Error::Settings("jobs must be at least 1".into()));
     }
     if manifest.cases.is_empty() {
-        bail!("{}: no cases", manifest.path.display());
+        return Err(Error::NoCases { path: manifest.path.clone() });
     }
-    let groups = groups(&manifest.sequences, options.delta)
-        .with_context(|| manifest.path.display().to_string())?;
+    let groups = groups(&manifest.sequences, options.delta).map_err(|e| Error::Input {
+        what: manifest.path.display().to_string(),
+        inner: Box::new(e),
+    })?;
     let label = options.extractor.settings().label();
     let mut fit: Vec<usize> = Vec::new();
     if let Some(settings) = &options.habitats {
-        for &r in fit_rows {
-            if r >= manifest.cases.len() {
-                bail!(
-                    "habitat fit row {r} is outside {} ({} cases)",
-                    manifest.path.display(),
-                    manifest.cases.len()
-                );
-            }
+        if let Some(&row) = fit_rows.iter().find(|&&r| r >= manifest.cases.len()) {
+            return Err(Error::FitRowOutside {
+                row,
+                path: manifest.path.clone(),
+                cases: manifest.cases.len(),
+            });
         }
         fit = fit_rows.to_vec();
         fit.sort_unstable();
         fit.dedup();
         if fit.is_empty() {
-            bail!("habitats: no training case to fit the habitat model on");
+            return Err(Error::Roi(
+                "habitats: no training case to fit the habitat model on".into(),
+            ));
         }
         if let Some(wanted) = settings.sequences() {
-            let have: Vec<&str> = groups[0].channels.iter().map(|c| c.sequence.as_str()).collect();
-            for s in wanted {
-                if !have.contains(&s.as_str()) {
-                    bail!(
-                        "habitats: sequences lists {s:?}, which {} does not have (it has {have:?})",
-                        manifest.path.display()
-                    );
-                }
+            let have: Vec<String> = groups[0].channels.iter().map(|c| c.sequence.clone()).collect();
+            if let Some(s) = wanted.iter().find(|s| !have.contains(s)) {
+                return Err(Error::HabitatSequence {
+                    sequence: s.clone(),
+                    path: manifest.path.clone(),
+                    available: have,
+                });
             }
         }
     }
     if let Some(dir) = &options.habitat_maps {
         if options.habitats.is_none() {
-            bail!("habitat maps need habitat settings");
+            return Err(Error::Settings("habitat maps need habitat settings".into()));
         }
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the habitat map folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+            what: "habitat map folder",
+            path: dir.clone(),
+            source,
+        })?;
         let mut seen: HashMap<String, &str> = HashMap::new();
         for case in &manifest.cases {
-            if let Some(other) = seen.insert(file_stem(&case.id), &case.id) {
-                bail!(
-                    "cases {other:?} and {:?} would write the same habitat map file {}.nii.gz",
-                    case.id,
-                    file_stem(&case.id)
-                );
+            let stem = file_stem(&case.id);
+            if let Some(other) = seen.insert(stem.clone(), &case.id) {
+                return Err(Error::MapFileClash {
+                    first: other.to_string(),
+                    second: case.id.clone(),
+                    stem,
+                });
             }
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or(0))
         .build()
-        .context("starting the worker threads")?;
+        .map_err(|source| Error::ThreadPool { source })?;
 
     pool.install(|| {
-        let mut early: HashMap<usize, String> = HashMap::new();
+        // Fit rows that cannot be read are failed cases, left out of the fit.
+        let mut early: Vec<Option<Error>> = (0..manifest.cases.len()).map(|_| None).collect();
+        let mut fit_cases = 0;
         let model = match &options.habitats {
             None => None,
             Some(settings) => {
-                // Fit rows that cannot be read are failed cases, left out of the fit.
-                let checks: Vec<Option<String>> = fit
+                let checks: Vec<Option<Error>> = fit
                     .par_iter()
                     .map(|&r| {
-                        groups.iter().find_map(|g| {
-                            read_habitat_case(&manifest.cases[r], g, label)
-                                .err()
-                                .map(|e| format!("{e:#}"))
-                        })
+                        groups
+                            .iter()
+                            .find_map(|g| read_habitat_case(&manifest.cases[r], g, label).err())
                     })
                     .collect();
                 for (&r, check) in fit.iter().zip(checks) {
-                    if let Some(reason) = check {
-                        early.insert(r, reason);
-                    }
+                    early[r] = check;
                 }
                 let usable: Vec<usize> =
-                    fit.iter().copied().filter(|r| !early.contains_key(r)).collect();
+                    fit.iter().copied().filter(|&r| early[r].is_none()).collect();
                 if usable.is_empty() {
-                    bail!(
-                        "habitats: none of the {} training cases could be read (see the failures)",
-                        fit.len()
-                    );
+                    return Err(Error::NoReadableTrainingCase { cases: fit.len() });
                 }
+                fit_cases = usable.len();
                 let training: Vec<(usize, &Group)> =
                     usable.iter().flat_map(|&r| groups.iter().map(move |g| (r, g))).collect();
                 let model = HabitatModel::fit_with(settings, training.len(), |i| {
                     let (r, g) = training[i];
-                    read_habitat_case(&manifest.cases[r], g, label).map_err(|e| {
-                        radlsig_radiomics::Error::Roi(format!(
-                            "case {}: {e:#}",
-                            manifest.cases[r].id
-                        ))
-                    })
+                    let case = &manifest.cases[r];
+                    read_habitat_case(case, g, label)
+                        .map_err(|e| Error::Case { id: case.id.clone(), source: Box::new(e) })
                 })
-                .map_err(|e| anyhow::anyhow!("fitting the habitat model: {e}"))?;
+                .map_err(|e| Error::HabitatFit { source: Box::new(e) })?;
                 Some(model)
             }
         };
 
-        let results: Vec<Result<CaseResult, String>> = manifest
+        let results: Vec<Option<Result<CaseResult>>> = manifest
             .cases
             .par_iter()
-            .enumerate()
-            .map(|(i, case)| {
-                let result = match early.get(&i) {
-                    Some(reason) => Err(reason.clone()),
-                    None => extract_case(case, &groups, options, model.as_ref(), label)
-                        .map_err(|e| format!("{e:#}")),
-                };
-                progress.inc(1);
+            .zip(&early)
+            .map(|(case, early)| {
+                let result = early
+                    .is_none()
+                    .then(|| extract_case(case, &groups, options, model.as_ref(), label));
+                tick();
                 result
             })
             .collect();
 
         let mut out = CohortFeatures {
             ids: Vec::new(),
+            rows: Vec::new(),
             names: Vec::new(),
             values: Vec::new(),
             failures: Vec::new(),
             habitat_model: None,
+            habitat_fit_cases: fit_cases,
             habitat_gaps: Vec::new(),
         };
-        for (case, result) in manifest.cases.iter().zip(results) {
-            let fail = |reason: String| CaseFailure { id: case.id.clone(), row: case.row, reason };
+        let cases = manifest.cases.iter().enumerate();
+        for (((i, case), result), early) in cases.zip(results).zip(early) {
+            let fail = |error: Error| CaseFailure { id: case.id.clone(), row: case.row, error };
+            let result = match (result, early) {
+                (Some(result), _) => result,
+                (None, Some(e)) => Err(e),
+                (None, None) => unreachable!("a case is skipped only for its fit-row error"),
+            };
             match result {
-                Err(reason) => out.failures.push(fail(reason)),
+                Err(e) => out.failures.push(fail(e)),
                 Ok((columns, gaps)) => {
                     if out.ids.is_empty() {
                         out.names = columns.iter().map(|(n, _)| n.clone()).collect();
                     } else if !columns.iter().map(|(n, _)| n).eq(out.names.iter()) {
-                        out.failures.push(fail(format!(
-                            "its feature columns differ from those of case {}",
-                            out.ids[0]
-                        )));
+                        out.failures.push(fail(Error::CaseColumns { first: out.ids[0].clone() }));
                         continue;
                     }
                     out.ids.push(case.id.clone());
+                    out.rows.push(i);
                     out.values.push(columns.into_iter().map(|(_, v)| v).collect());
                     out.habitat_gaps.extend(gaps);
                 }
@@ -440,21 +453,15 @@ fn extract_case(
     options: &CohortFeatureOptions,
     model: Option<&HabitatModel>,
     label: i64,
-) -> anyhow::Result<CaseResult> {
+) -> Result<CaseResult> {
     // Per group: (base name, value), the base name lacking the time point's prefix.
     let mut blocks: Vec<Vec<(String, Option<f64>)>> = Vec::with_capacity(groups.len());
     let mut gaps = Vec::new();
     for group in groups {
         let mut block = Vec::new();
         for ch in &group.channels {
-            let pair = case
-                .images
-                .get(&ch.manifest_name)
-                .with_context(|| format!("no image {:?}", ch.manifest_name))?;
-            let fv = options
-                .extractor
-                .extract(&pair.image, &pair.mask)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let pair = ch.pair(case)?;
+            let fv = options.extractor.extract(&pair.image, &pair.mask)?;
             for (name, v) in fv.features {
                 block.push((prefixed(&ch.sequence, &name), defined(v)));
             }
@@ -463,14 +470,14 @@ fn extract_case(
             let habitat_case = read_habitat_case(case, group, label)?;
             let (map, features) = model
                 .extract_case(&habitat_case, &options.extractor)
-                .map_err(|e| anyhow::anyhow!("habitats: {e}"))?;
+                .map_err(|e| Error::Habitats { source: Box::new(e) })?;
             if let Some(dir) = &options.habitat_maps {
                 let stem = file_stem(&case.id);
                 let file = match group.time_point {
                     Some(tp) => dir.join(format!("{stem}_{tp}.nii.gz")),
                     None => dir.join(format!("{stem}.nii.gz")),
                 };
-                map.write(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
+                map.write(&file)?;
             }
             block.extend(features.features.into_iter().map(|(n, v)| (n, v.and_then(defined))));
             gaps.extend(features.missing.into_iter().map(|m| HabitatGap {
@@ -494,7 +501,7 @@ fn extract_case(
         && groups[0].time_point.is_some()
     {
         if !pre.iter().map(|(n, _)| n).eq(post.iter().map(|(n, _)| n)) {
-            bail!("the pre and post time points gave different feature columns");
+            return Err(Error::TimePointColumns);
         }
         let pairs = || pre.iter().zip(post).map(|((n, a), (_, b))| (n, *a, *b));
         columns.extend(pairs().map(|(n, a, b)| (format!("delta_{n}"), delta(a, b))));
@@ -561,6 +568,29 @@ mod tests {
         assert_eq!(delta(None, Some(5.0)), None);
         assert_eq!(relative_delta(Some(1.0), None), None);
         assert_eq!(delta(Some(f64::MAX), Some(f64::INFINITY)), None);
+    }
+
+    #[test]
+    fn fit_rows_follow_the_split() {
+        let case = |row: usize, split: Option<&str>| Case {
+            row,
+            id: format!("c{row}"),
+            label: None,
+            split: split.map(str::to_string),
+            center: None,
+            clinical: Default::default(),
+            images: Default::default(),
+        };
+        let manifest = Manifest {
+            path: "m.csv".into(),
+            cases: vec![case(1, Some("train")), case(2, Some("test")), case(3, None)],
+            sequences: vec![String::new()],
+            clinical_columns: Vec::new(),
+        };
+        assert_eq!(fit_rows(&manifest, "train").unwrap(), [0]);
+        assert_eq!(fit_rows(&manifest, "all").unwrap(), [0, 1, 2]);
+        let e = fit_rows(&manifest, "val").unwrap_err().to_string();
+        assert!(e.contains("m.csv") && e.contains("no case has split \"val\""), "{e}");
     }
 
     #[test]
