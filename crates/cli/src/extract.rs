@@ -21,9 +21,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use polars::prelude::{Column, CsvWriter, DataFrame, ParquetWriter, SerWriter};
-use radlsig_cohort::{Case, Manifest};
+use radlsig_cohort::Manifest;
 use radlsig_radiomics::batch::{BatchManifest, FeatureTable};
-use radlsig_radiomics::cohort::{CohortFeatureOptions, CohortFeatures, extract_cohort, fit_rows};
+use radlsig_radiomics::cohort::{
+    CaseColumns, CohortFeatureOptions, CohortFeatures, extract_cohort, fit_rows,
+};
 use radlsig_radiomics::habitats::read_habitat_settings;
 use radlsig_radiomics::{ExtractionSettings, Extractor};
 
@@ -136,16 +138,10 @@ fn run_batch(path: &Path, extractor: &Extractor, out: &Path, parquet: bool) -> a
     let bar = progress(batch.cases.len())?;
     let results = batch.extract(extractor, &|case, error| {
         if let Some(e) = error {
+            let (row, image, mask) = (case.row, case.image.display(), case.mask.display());
+            let at = format!("{} line {}", path.display(), row + 1);
             bar.suspend(|| {
-                eprintln!(
-                    "error: case {} ({} line {}; image {}, mask {}): {}",
-                    case.row,
-                    path.display(),
-                    case.row + 1,
-                    case.image.display(),
-                    case.mask.display(),
-                    e.chain()
-                )
+                eprintln!("error: case {row} ({at}; image {image}, mask {mask}): {}", e.chain())
             });
         }
         bar.inc(1);
@@ -155,13 +151,16 @@ fn run_batch(path: &Path, extractor: &Extractor, out: &Path, parquet: bool) -> a
     if failed == total {
         bail!("all {total} cases of {} failed; no output written", path.display());
     }
-    let table = FeatureTable::from_batch(&batch, results)?;
-    write_table(out, parquet, &table)?;
+    write_table(out, parquet, &FeatureTable::from_batch(&batch, results)?)?;
+    summary(failed, total, out)
+}
+
+/// The exit of a run with `failed` of `total` cases failed, the others written to `out`.
+fn summary(failed: usize, total: usize, out: &Path) -> anyhow::Result<()> {
     if failed > 0 {
+        let (ok, out) = (total - failed, out.display());
         bail!(
-            "{failed} of {total} cases failed (see the messages above); {} holds the {} successful rows",
-            out.display(),
-            total - failed
+            "{failed} of {total} cases failed (see the messages above); {out} holds the {ok} successful rows"
         );
     }
     Ok(())
@@ -210,30 +209,16 @@ fn run_cohort(path: &Path, args: &Args, extractor: Extractor, parquet: bool) -> 
     }
     // `ID`, then the outcome and grouping columns some case has, then the features.
     let mut df = cohort_frame(&features)?;
-    let cases: Vec<&Case> = features.rows.iter().map(|&r| &manifest.cases[r]).collect();
-    let mut front = Vec::new();
-    if manifest.cases.iter().any(|c| c.label.is_some()) {
-        let values: Vec<Option<i32>> = cases.iter().map(|c| c.label.map(i32::from)).collect();
-        front.push(Column::new("label".into(), values));
-    }
-    let text: [(&str, fn(&Case) -> Option<String>); 2] =
-        [("split", |c| c.split.clone()), ("center", |c| c.center.clone())];
-    for (name, get) in
-        text.into_iter().filter(|(_, get)| manifest.cases.iter().any(|c| get(c).is_some()))
-    {
-        front.push(Column::new(name.into(), cases.iter().map(|c| get(c)).collect::<Vec<_>>()));
-    }
-    for (at, column) in front.into_iter().enumerate() {
+    let CaseColumns { label, text } = features.case_columns(&manifest);
+    let label = label.map(|v| {
+        Column::new("label".into(), v.into_iter().map(|l| l.map(i32::from)).collect::<Vec<_>>())
+    });
+    let text = text.into_iter().map(|(name, values)| Column::new(name.into(), values));
+    for (at, column) in label.into_iter().chain(text).enumerate() {
         df.insert_column(at + 1, column).context("building the output table")?;
     }
     write_frame(&args.out, parquet, &mut df)?;
-    if !features.failures.is_empty() {
-        let (failed, ok, out) = (features.failures.len(), features.ids.len(), args.out.display());
-        bail!(
-            "{failed} of {total} cases failed (see the messages above); {out} holds the {ok} successful rows"
-        );
-    }
-    Ok(())
+    summary(features.failures.len(), total, &args.out)
 }
 
 /// A cohort's feature table: `ID` (text) first, then one float column per name, null for

@@ -67,7 +67,7 @@ use radlsig_cohort::{Case, ImagePair, Manifest};
 use rayon::prelude::*;
 
 use crate::habitats::{HabitatCase, HabitatModel, HabitatSettings};
-use crate::{Error, Extractor, Result};
+use crate::{Error, Extractor, Result, SettingProblem};
 
 /// The time points recognised in sequence names, in output order.
 const TIME_POINTS: [&str; 2] = ["pre", "post"];
@@ -144,6 +144,38 @@ pub struct CohortFeatures {
     pub habitat_fit_cases: usize,
     /// Habitats whose family features are missing, per case, in manifest order.
     pub habitat_gaps: Vec<HabitatGap>,
+}
+
+/// The `label`, `split` and `center` of the successful cases of a cohort (in the order of
+/// [`CohortFeatures::ids`]), each given when some case of the manifest has one: the columns a
+/// table puts after `ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseColumns {
+    /// `label` (the outcome), when some case has one.
+    pub label: Option<Vec<Option<u8>>>,
+    /// `split`, then `center`, each when some case has one.
+    pub text: Vec<(&'static str, Vec<Option<String>>)>,
+}
+
+impl CohortFeatures {
+    /// The outcome and grouping columns of the successful cases ([`CaseColumns`]);
+    /// `manifest` is the one the features were extracted from.
+    pub fn case_columns(&self, manifest: &Manifest) -> CaseColumns {
+        let cases: Vec<&Case> = self.rows.iter().map(|&r| &manifest.cases[r]).collect();
+        let label = manifest
+            .cases
+            .iter()
+            .any(|c| c.label.is_some())
+            .then(|| cases.iter().map(|c| c.label).collect());
+        let fields: [(&'static str, fn(&Case) -> &Option<String>); 2] =
+            [("split", |c| &c.split), ("center", |c| &c.center)];
+        let text = fields
+            .into_iter()
+            .filter(|(_, get)| manifest.cases.iter().any(|c| get(c).is_some()))
+            .map(|(name, get)| (name, cases.iter().map(|c| get(c).clone()).collect()))
+            .collect();
+        CaseColumns { label, text }
+    }
 }
 
 /// One image pair of a case and the sequence name it has inside a habitat case.
@@ -255,7 +287,7 @@ fn read_habitat_case(case: &Case, group: &Group, label: i64) -> Result<HabitatCa
         images.push((ch.sequence.clone(), pair.image.clone()));
         mask.get_or_insert_with(|| pair.mask.clone());
     }
-    let mask = mask.ok_or_else(|| Error::Roi(format!("case {}: no image", case.id)))?;
+    let mask = mask.ok_or_else(|| Error::NoImage { case: case.id.clone() })?;
     HabitatCase::read(case.id.clone(), &images, &mask, label)
 }
 
@@ -293,14 +325,14 @@ pub fn extract_cohort(
 ) -> Result<CohortFeatures> {
     // Everything that does not need a volume first.
     if options.jobs == Some(0) {
-        return Err(Error::Settings("jobs must be at least 1".into()));
+        return Err(Error::setting(SettingProblem::out_of_range("jobs", 0, ">= 1")));
     }
     if manifest.cases.is_empty() {
         return Err(Error::NoCases { path: manifest.path.clone() });
     }
     let groups = groups(&manifest.sequences, options.delta).map_err(|e| Error::Input {
         what: manifest.path.display().to_string(),
-        inner: Box::new(e),
+        source: Box::new(e),
     })?;
     let label = options.extractor.settings().label();
     let mut fit: Vec<usize> = Vec::new();
@@ -316,9 +348,7 @@ pub fn extract_cohort(
         fit.sort_unstable();
         fit.dedup();
         if fit.is_empty() {
-            return Err(Error::Roi(
-                "habitats: no training case to fit the habitat model on".into(),
-            ));
+            return Err(Error::NoTrainingCase);
         }
         if let Some(wanted) = settings.sequences() {
             let have: Vec<String> = groups[0].channels.iter().map(|c| c.sequence.clone()).collect();
@@ -333,7 +363,10 @@ pub fn extract_cohort(
     }
     if let Some(dir) = &options.habitat_maps {
         if options.habitats.is_none() {
-            return Err(Error::Settings("habitat maps need habitat settings".into()));
+            return Err(Error::setting(SettingProblem::refused(
+                "habitat_maps",
+                "habitat maps need habitat settings",
+            )));
         }
         std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
             what: "habitat map folder",
@@ -570,8 +603,8 @@ mod tests {
         assert_eq!(delta(Some(f64::MAX), Some(f64::INFINITY)), None);
     }
 
-    #[test]
-    fn fit_rows_follow_the_split() {
+    /// A manifest of three cases without images: `train`, `test` and no split.
+    fn three_cases() -> Manifest {
         let case = |row: usize, split: Option<&str>| Case {
             row,
             id: format!("c{row}"),
@@ -581,16 +614,43 @@ mod tests {
             clinical: Default::default(),
             images: Default::default(),
         };
-        let manifest = Manifest {
+        Manifest {
             path: "m.csv".into(),
             cases: vec![case(1, Some("train")), case(2, Some("test")), case(3, None)],
             sequences: vec![String::new()],
             clinical_columns: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn fit_rows_follow_the_split() {
+        let manifest = three_cases();
         assert_eq!(fit_rows(&manifest, "train").unwrap(), [0]);
         assert_eq!(fit_rows(&manifest, "all").unwrap(), [0, 1, 2]);
         let e = fit_rows(&manifest, "val").unwrap_err().to_string();
         assert!(e.contains("m.csv") && e.contains("no case has split \"val\""), "{e}");
+    }
+
+    #[test]
+    fn case_columns_follow_the_successful_cases() {
+        let mut manifest = three_cases();
+        manifest.cases[1].label = Some(1);
+        let features = CohortFeatures {
+            ids: vec!["c1".into(), "c3".into()],
+            rows: vec![0, 2],
+            names: Vec::new(),
+            values: vec![Vec::new(), Vec::new()],
+            failures: Vec::new(),
+            habitat_model: None,
+            habitat_fit_cases: 0,
+            habitat_gaps: Vec::new(),
+        };
+        // c2, the only labelled case, failed: the label column is still there, empty.
+        let c = features.case_columns(&manifest);
+        assert_eq!(c.label, Some(vec![None, None]));
+        assert_eq!(c.text, vec![("split", vec![Some("train".to_string()), None])]);
+        manifest.cases[1].label = None;
+        assert_eq!(features.case_columns(&manifest).label, None);
     }
 
     #[test]

@@ -38,7 +38,7 @@ use crate::settings::{
     ImageTypeSettings, Resampling,
 };
 use crate::texture::DiscretisedImage;
-use crate::{Error, Result};
+use crate::{Error, Result, RoiShortfall, SettingProblem};
 
 /// The features of `class`, as (PyRadiomics name, deprecated?), in PyRadiomics' order; empty
 /// for a class whose module is not in this build.
@@ -78,7 +78,7 @@ fn texture_features(
         FeatureClass::Glrlm => crate::glrlm::features(image, t),
         FeatureClass::Glszm => crate::glszm::features(image, t),
         FeatureClass::Ngtdm => crate::ngtdm::features(image, t),
-        other => Err(Error::Settings(format!("feature class {other} is not implemented yet"))),
+        other => Err(Error::WrongClass { class: other, expected: "texture" }),
     }
 }
 
@@ -94,22 +94,22 @@ fn shape_features(
     match class {
         FeatureClass::Shape => crate::shape::features(mask),
         FeatureClass::Shape2D => {
-            let dimension = force_2d_dimension
-                .ok_or_else(|| Error::Settings("shape2D needs setting force2D: true".into()))?;
+            let dimension = force_2d_dimension.ok_or_else(|| {
+                Error::setting(SettingProblem::refused(
+                    "featureClass.shape2D",
+                    "needs setting force2D: true",
+                ))
+            })?;
             // PyRadiomics (`computeShape`) indexes the bounding box size in (x, y, z) order
             // with force2Ddimension (an array axis, z = 0) and skips shape2D with a warning
             // when that size is 1. radlsig refuses instead of skipping silently.
             let size_xyz = mask.geometry().size;
             if size_xyz[dimension] <= 1 {
-                return Err(Error::Roi(format!(
-                    "shape2D: the ROI's bounding box is 1 voxel along (x, y, z) axis {dimension}; \
-                     PyRadiomics checks that axis (it reads force2Ddimension in (x, y, z) order \
-                     here) and skips shape2D, radlsig refuses instead"
-                )));
+                return Err(Error::Shape2dSkipped { axis: dimension });
             }
             crate::shape2d::features(mask, dimension)
         }
-        other => Err(Error::Settings(format!("feature class {other} is not a shape class"))),
+        other => Err(Error::WrongClass { class: other, expected: "shape" }),
     }
 }
 
@@ -208,12 +208,12 @@ fn image_type_prefix(t: ImageType) -> &'static str {
     }
 }
 
-/// Wraps `e` with the file(s) it concerns unless its message already starts with them.
+/// Wraps `e` with the file(s) it concerns unless its messages already name them.
 fn in_input(what: &str, e: Error) -> Error {
-    if e.to_string().contains(what) {
+    if e.chain().to_string().contains(what) {
         e
     } else {
-        Error::Input { what: what.to_string(), inner: Box::new(e) }
+        Error::Input { what: what.to_string(), source: Box::new(e) }
     }
 }
 
@@ -235,25 +235,33 @@ impl Extractor {
         let mut problems = Vec::new();
         for it in settings.image_types() {
             // Filters radlsig does not compute (LBP2D, LBP3D, unknown wavelets) are refused here.
-            if let Err(e) = ImageFilter::from_settings(it) {
-                problems.push(e.to_string());
+            match ImageFilter::from_settings(it) {
+                Ok(_) => {}
+                Err(Error::InvalidSettings { problems: p, .. }) => problems.extend(p),
+                Err(e) => problems.push(SettingProblem::refused(
+                    format!("imageType.{}", it.image_type.name()),
+                    e.chain().to_string(),
+                )),
             }
         }
         if settings.voxel().is_some() {
-            problems.push(
-                "voxelSetting: voxel-based extraction is not supported (radlsig extracts segment-based features); remove voxelSetting"
-                    .into(),
-            );
+            problems.push(SettingProblem::refused(
+                "voxelSetting",
+                "voxel-based extraction is not supported (radlsig extracts segment-based features); remove voxelSetting",
+            ));
         }
         for (class, _) in settings.feature_classes() {
             if class_features(*class).is_empty() {
-                problems.push(format!("feature class {class} is not implemented yet"));
+                problems.push(SettingProblem::refused(
+                    format!("featureClass.{class}"),
+                    "not implemented yet",
+                ));
             }
         }
         if problems.is_empty() {
             Ok(Extractor { settings })
         } else {
-            Err(Error::Settings(problems.join("; ")))
+            Err(Error::InvalidSettings { what: None, problems })
         }
     }
 
@@ -471,11 +479,7 @@ impl Extractor {
                         firstorder::features(&roi)?
                     }
                     (_, Some(d)) => texture_features(*class, d, &it.features)?,
-                    (_, None) => {
-                        return Err(Error::Settings(format!(
-                            "feature class {class}: no discretised image"
-                        )));
-                    }
+                    (_, None) => unreachable!("a texture class implies the discretised image"),
                 };
                 Ok(ClassFeatures {
                     image_type: prefix.to_string(),
@@ -534,13 +538,10 @@ impl Extractor {
                 corrected = true;
                 (Cow::Owned(resampled), None)
             }
-            Err(e) => {
-                let hint = "set correctMask: true to resample the mask onto the image, or raise geometryTolerance";
-                return Err(Error::Input {
-                    what: e.to_string(),
-                    inner: Box::new(Error::Settings(hint.into())),
-                });
+            Err(radlsig_volume::Error::GeometryMismatch { what, reason }) => {
+                return Err(Error::MaskOffGrid { what, reason });
             }
+            Err(e) => return Err(e.into()),
         };
         let mask = match known {
             Some(m) => m,
@@ -555,30 +556,24 @@ impl Extractor {
     /// bounding box.
     fn check_roi(&self, mask: &Mask, mask_name: &str) -> Result<BoundingBox> {
         let s = &self.settings;
-        let bbox = mask.bounding_box().ok_or_else(|| {
-            Error::Roi(format!("{mask_name}: mask holds no voxel with label {}", s.label()))
-        })?;
+        let label = s.label();
+        let bbox = mask
+            .bounding_box()
+            .ok_or_else(|| Error::MissingLabel { mask: mask_name.to_string(), label })?;
+        let too_small =
+            |shortfall| Error::RoiTooSmall { mask: mask_name.to_string(), label, shortfall };
         let ndims = bbox.shape().iter().filter(|&&n| n > 1).count();
         if ndims == 0 {
-            return Err(Error::Roi(format!(
-                "{mask_name}: the ROI (label {}) is a single voxel; features need at least two",
-                s.label()
-            )));
+            return Err(too_small(RoiShortfall::SingleVoxel));
         }
-        if ndims < s.minimum_roi_dimensions() {
-            return Err(Error::Roi(format!(
-                "{mask_name}: the ROI (label {}) spans {ndims} dimension(s); minimumROIDimensions is {}",
-                s.label(),
-                s.minimum_roi_dimensions()
-            )));
+        let minimum = s.minimum_roi_dimensions();
+        if ndims < minimum {
+            return Err(too_small(RoiShortfall::Dimensions { found: ndims, minimum }));
         }
-        if let Some(min) = s.minimum_roi_size() {
-            let count = mask.count();
-            if count <= min {
-                return Err(Error::Roi(format!(
-                    "{mask_name}: the ROI (label {}) has {count} voxels; minimumROISize requires more than {min}",
-                    s.label()
-                )));
+        if let Some(minimum) = s.minimum_roi_size() {
+            let found = mask.count();
+            if found <= minimum {
+                return Err(too_small(RoiShortfall::Voxels { found, minimum }));
             }
         }
         Ok(bbox)
@@ -603,9 +598,10 @@ fn select(
         .names(class)
         .into_iter()
         .map(|name| {
-            all.iter().find(|(n, _)| *n == name).copied().ok_or_else(|| {
-                Error::Settings(format!("feature class {class} computed no value for {name}"))
-            })
+            all.iter()
+                .find(|(n, _)| *n == name)
+                .copied()
+                .ok_or(Error::NoValue { class, feature: name })
         })
         .collect()
 }

@@ -81,17 +81,19 @@ impl Intensities {
         voxel_array_shift: f64,
     ) -> Result<Self> {
         if values.is_empty() {
-            return Err(Error::Roi("first-order statistics need at least one ROI voxel".into()));
+            return Err(Error::EmptyRoi { what: "firstorder".into() });
         }
         if bins.len() != values.len() {
-            return Err(Error::Roi(format!(
-                "first-order statistics: {} bin indices for {} grey levels",
-                bins.len(),
-                values.len()
-            )));
+            return Err(Error::CountMismatch {
+                what: "first-order statistics",
+                found: bins.len(),
+                found_name: "bin indices",
+                expected: values.len(),
+                expected_name: "grey levels",
+            });
         }
         if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-            return Err(Error::Roi(format!("the ROI holds a non-finite grey level ({bad})")));
+            return Err(Error::NonFiniteGrayLevel { value: *bad });
         }
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
@@ -135,7 +137,7 @@ impl Intensities {
     ) -> Result<Self> {
         let values = mask.values(image)?;
         if values.is_empty() {
-            return Err(Error::Roi("the mask selects no voxel".into()));
+            return Err(Error::EmptyRoi { what: "firstorder".into() });
         }
         let (bins, _edges) = discretise(&values, binning)?;
         Self::new(values, &bins, image.geometry().voxel_volume(), voxel_array_shift)

@@ -62,7 +62,10 @@
 
 use ndarray::ArrayView3;
 
-use crate::texture::{CompactGrid, DiscretisedImage, TextureSettings, WeightingNorm, angles};
+use crate::texture::{
+    CompactGrid, DiscretisedImage, TextureSettings, WeightingNorm, angles, check_distances,
+    check_force_2d, roi_grid, shape_of,
+};
 use crate::{Error, Result};
 
 /// `ε` in the entropies and denominators: `np.spacing(1)`.
@@ -184,28 +187,16 @@ impl Glcm {
     /// Fails on invalid `distances` or `force2Ddimension`, on an empty ROI, when no angle fits in
     /// the ROI box, or when no two ROI voxels are neighbours along any angle.
     pub fn new(image: &DiscretisedImage, settings: &TextureSettings) -> Result<Glcm> {
-        check_settings(settings)?;
-        let sh = image.levels.shape();
-        let shape = [sh[0], sh[1], sh[2]];
+        check_distances(&settings.distances)?;
+        check_force_2d(settings)?;
+        let shape = shape_of(image);
         let all_angles = angles(shape, &settings.distances, false, settings.force_2d_dimension);
         // The border only has to hold the longest step of a kept angle (< the box size).
         let border = all_angles.iter().flatten().map(|c| c.unsigned_abs() as usize).max();
-        let grid = CompactGrid::new(image, border.unwrap_or(1));
+        let grid = roi_grid(image, border.unwrap_or(1), "glcm")?;
         let n = grid.gray_levels.len();
-        if n == 0 {
-            return Err(Error::Roi("glcm: the ROI selects no voxel".into()));
-        }
-        if grid.gray_levels[0] == 0 {
-            return Err(Error::Roi(
-                "glcm: grey level 0 inside the ROI; levels must be 1-based bin indices".into(),
-            ));
-        }
         if all_angles.is_empty() {
-            return Err(Error::Roi(format!(
-                "glcm: no neighbour direction at distances {:?} fits in the {shape:?} (z, y, x) \
-                 ROI box",
-                settings.distances
-            )));
+            return Err(Error::NoOffsets { family: "glcm", shape });
         }
         let nn = n * n;
         let na = all_angles.len();
@@ -268,11 +259,11 @@ impl Glcm {
             n_matrices = sums.len();
         }
         if n_matrices == 0 || sums.iter().any(|&s| !(s > 0.0)) {
-            return Err(Error::Roi(
-                "glcm: no two ROI voxels are neighbours along any angle; the co-occurrence matrix \
-                 is empty"
-                    .into(),
-            ));
+            return Err(Error::EmptyMatrix {
+                family: "glcm",
+                reason: "no two ROI voxels are neighbours along any angle; the co-occurrence \
+                         matrix is empty",
+            });
         }
         for (m, &s) in mats.chunks_exact_mut(nn).zip(&sums) {
             for x in m {
@@ -339,21 +330,6 @@ impl Glcm {
                 .map(|(p, c)| f(Matrix { p, n, levels: &self.gray_levels, c })),
         )
     }
-}
-
-fn check_settings(settings: &TextureSettings) -> Result<()> {
-    if settings.distances.is_empty() || settings.distances.contains(&0) {
-        return Err(Error::Settings(format!(
-            "distances: {:?} must be a non-empty list of integers ≥ 1",
-            settings.distances
-        )));
-    }
-    if let Some(d) = settings.force_2d_dimension {
-        if d > 2 {
-            return Err(Error::Settings(format!("force2Ddimension: {d} is not 0, 1 or 2")));
-        }
-    }
-    Ok(())
 }
 
 impl Coefficients {

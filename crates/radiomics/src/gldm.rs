@@ -43,9 +43,9 @@ use ndarray::Array2;
 
 use crate::texture::{
     CompactGrid, DiscretisedImage, TextureSettings, angles, check_distances, check_force_2d,
-    entropy, no_offsets, roi_grid, shape_of, variance,
+    entropy, roi_grid, shape_of, variance,
 };
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// The features of this family that give a value, as `(PyRadiomics name, deprecated)`, in
 /// PyRadiomics' order (alphabetical). None is deprecated; see [`DEPRECATED_WITHOUT_VALUE`].
@@ -131,18 +131,20 @@ impl Gldm {
         check_distances(&settings.distances)?;
         let alpha = settings.gldm_a;
         if !(alpha >= 0.0 && alpha.fract() == 0.0 && alpha <= u32::MAX as f64) {
-            return Err(Error::Settings(format!(
-                "gldm_a is {alpha}; it must be a non-negative integer"
+            return Err(Error::setting(SettingProblem::out_of_range(
+                "gldm_a",
+                alpha,
+                "a non-negative integer",
             )));
         }
         let alpha = alpha as u32;
         let shape = shape_of(image);
         let offsets = angles(shape, &settings.distances, true, settings.force_2d_dimension);
         if offsets.is_empty() {
-            return Err(no_offsets(shape));
+            return Err(Error::NoOffsets { family: "gldm", shape });
         }
         let border = settings.distances.iter().copied().max().unwrap_or(1) as usize;
-        let grid = roi_grid(image, border)?;
+        let grid = roi_grid(image, border, "gldm")?;
         let steps: Vec<isize> = offsets.iter().map(|&a| grid.offset(a)).collect();
         let (index, levels) = (&grid.index, &grid.gray_levels);
 
@@ -411,7 +413,7 @@ mod tests {
             TextureSettings { distances: vec![], ..TextureSettings::default() },
             TextureSettings { distances: vec![1, 0], ..TextureSettings::default() },
         ] {
-            assert!(matches!(Gldm::new(&img, &s), Err(Error::Settings(_))), "{s:?}");
+            assert!(matches!(Gldm::new(&img, &s), Err(Error::InvalidSettings { .. })), "{s:?}");
         }
     }
 

@@ -46,7 +46,9 @@
 
 use ndarray::ArrayView3;
 
-use crate::texture::{CompactGrid, DiscretisedImage, TextureSettings, WeightingNorm, angles};
+use crate::texture::{
+    CompactGrid, DiscretisedImage, TextureSettings, WeightingNorm, angles, check_force_2d, roi_grid,
+};
 use crate::{Error, Result};
 
 /// `ε` in Run Entropy: `np.spacing(1)`.
@@ -150,27 +152,12 @@ impl Glrlm {
     /// Fails on an invalid `force2Ddimension`, on an empty ROI, when no angle fits in the ROI box
     /// or when no angle has a run.
     pub fn new(image: &DiscretisedImage, settings: &TextureSettings) -> Result<Glrlm> {
-        if let Some(d) = settings.force_2d_dimension {
-            if d > 2 {
-                return Err(Error::Settings(format!("force2Ddimension: {d} is not 0, 1 or 2")));
-            }
-        }
-        let grid = CompactGrid::new(image, 1);
+        check_force_2d(settings)?;
+        let grid = roi_grid(image, 1, "glrlm")?;
         let n = grid.gray_levels.len();
-        if n == 0 {
-            return Err(Error::Roi("glrlm: the ROI selects no voxel".into()));
-        }
-        if grid.gray_levels[0] == 0 {
-            return Err(Error::Roi(
-                "glrlm: grey level 0 inside the ROI; levels must be 1-based bin indices".into(),
-            ));
-        }
         let all_angles = angles(grid.shape, &[1], false, settings.force_2d_dimension);
         if all_angles.is_empty() {
-            return Err(Error::Roi(format!(
-                "glrlm: no run direction fits in the {:?} (z, y, x) ROI box",
-                grid.shape
-            )));
+            return Err(Error::NoOffsets { family: "glrlm", shape: grid.shape });
         }
         let na = all_angles.len();
         let nr_max = grid.shape.iter().copied().max().unwrap_or(1);
@@ -233,7 +220,10 @@ impl Glrlm {
             n_matrices = n_runs.len();
         }
         if n_matrices == 0 || n_runs.iter().any(|&s| !(s > 0.0)) {
-            return Err(Error::Roi("glrlm: no angle has a run of ROI voxels".into()));
+            return Err(Error::EmptyMatrix {
+                family: "glrlm",
+                reason: "no angle has a run of ROI voxels",
+            });
         }
 
         // Delete the run-length columns that are empty in every matrix.

@@ -34,11 +34,11 @@
 
 use ndarray::Array2;
 
-use crate::Result;
 use crate::texture::{
-    CompactGrid, DiscretisedImage, TextureSettings, angles, check_force_2d, entropy, no_offsets,
-    roi_grid, shape_of, variance,
+    CompactGrid, DiscretisedImage, TextureSettings, angles, check_force_2d, entropy, roi_grid,
+    shape_of, variance,
 };
+use crate::{Error, Result};
 
 /// The features of this family as `(PyRadiomics name, deprecated)`, in PyRadiomics' order
 /// (`getFeatureNames`, alphabetical). None is deprecated.
@@ -124,11 +124,11 @@ impl Glszm {
     /// offset fits in the ROI box (a box of one voxel; PyRadiomics fails there too).
     pub fn new(image: &DiscretisedImage, settings: &TextureSettings) -> Result<Glszm> {
         check_force_2d(settings)?;
-        let grid = roi_grid(image, 1)?;
+        let grid = roi_grid(image, 1, "glszm")?;
         let shape = shape_of(image);
         let offsets = angles(shape, &[1], true, settings.force_2d_dimension);
         if offsets.is_empty() {
-            return Err(no_offsets(shape));
+            return Err(Error::NoOffsets { family: "glszm", shape });
         }
         let steps: Vec<isize> = offsets.iter().map(|&a| grid.offset(a)).collect();
         let CompactGrid { mut index, roi, gray_levels, .. } = grid;

@@ -48,7 +48,7 @@ pub mod shape;
 pub mod shape2d;
 pub mod texture;
 
-pub use error::{Chain, Error, Result};
+pub use error::{Chain, Error, Result, RoiShortfall, SettingProblem};
 pub use extractor::{Extraction, Extractor, FeatureVector};
 pub use settings::ExtractionSettings;
 pub use texture::{DiscretisedImage, TextureSettings, WeightingNorm};

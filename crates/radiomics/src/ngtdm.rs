@@ -32,11 +32,11 @@
 
 use ndarray::Array2;
 
-use crate::Result;
 use crate::texture::{
     CompactGrid, DiscretisedImage, TextureSettings, angles, check_distances, check_force_2d,
-    no_offsets, roi_grid, shape_of,
+    roi_grid, shape_of,
 };
+use crate::{Error, Result};
 
 /// The features of this family as `(PyRadiomics name, deprecated)`, in PyRadiomics' order
 /// (alphabetical). None is deprecated.
@@ -97,10 +97,10 @@ impl Ngtdm {
         let shape = shape_of(image);
         let offsets = angles(shape, &settings.distances, true, settings.force_2d_dimension);
         if offsets.is_empty() {
-            return Err(no_offsets(shape));
+            return Err(Error::NoOffsets { family: "ngtdm", shape });
         }
         let border = settings.distances.iter().copied().max().unwrap_or(1) as usize;
-        let grid = roi_grid(image, border)?;
+        let grid = roi_grid(image, border, "ngtdm")?;
         let steps: Vec<isize> = offsets.iter().map(|&a| grid.offset(a)).collect();
         let levels: Vec<f64> = grid.gray_levels.iter().map(|&g| g as f64).collect();
 

@@ -139,8 +139,7 @@ impl Shape {
 
 /// The ROI's tight bounding box with one layer of `false` around it.
 fn crop_and_pad(mask: &Mask) -> Result<Array3<bool>> {
-    let bbox =
-        mask.bounding_box().ok_or_else(|| Error::Roi("shape: the mask selects no voxel".into()))?;
+    let bbox = mask.bounding_box().ok_or_else(|| Error::EmptyRoi { what: "shape".into() })?;
     let [nz, ny, nx] = bbox.shape();
     let mut padded = Array3::from_elem((nz + 2, ny + 2, nx + 2), false);
     let (lo, hi) = (bbox.lower, bbox.upper);

@@ -32,7 +32,7 @@ use radlsig_volume::Mask;
 
 use crate::mesh::{Mesh2d, mesh_2d};
 use crate::shape::principal_moments;
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// Every shape2D feature PyRadiomics 3.1 computes, as (name, deprecated?), in PyRadiomics'
 /// (alphabetical) order.
@@ -90,21 +90,20 @@ impl Shape2D {
     pub fn new(mask: &Mask, force_2d_dimension: usize) -> Result<Shape2D> {
         const AXES: [&str; 3] = ["z", "y", "x"];
         if force_2d_dimension > 2 {
-            return Err(Error::Settings(format!(
-                "force2Ddimension must be 0, 1 or 2 (an array axis), got {force_2d_dimension}"
+            return Err(Error::setting(SettingProblem::out_of_range(
+                "force2Ddimension",
+                force_2d_dimension,
+                "0, 1 or 2 (an array axis)",
             )));
         }
-        let bbox = mask
-            .bounding_box()
-            .ok_or_else(|| Error::Roi("shape2D: the mask selects no voxel".into()))?;
+        let bbox = mask.bounding_box().ok_or_else(|| Error::EmptyRoi { what: "shape2D".into() })?;
         let extent = bbox.shape();
         if extent[force_2d_dimension] > 1 {
-            return Err(Error::Roi(format!(
-                "shape2D needs a ROI one voxel thick along force2Ddimension {force_2d_dimension} \
-                 ({} axis), but it spans {} voxels; set force2Ddimension to the out-of-plane axis \
-                 or use the 3D shape features",
-                AXES[force_2d_dimension], extent[force_2d_dimension]
-            )));
+            return Err(Error::RoiNotFlat {
+                dimension: force_2d_dimension,
+                axis: AXES[force_2d_dimension],
+                extent: extent[force_2d_dimension],
+            });
         }
         let (lo, hi) = (bbox.lower, bbox.upper);
         let roi = mask.view().slice_move(s![lo[0]..=hi[0], lo[1]..=hi[1], lo[2]..=hi[2]]);

@@ -4,7 +4,7 @@
 use ndarray::Array3;
 use radlsig_volume::{Binning, Mask, Volume, discretise};
 
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// The ROI as the texture families see it: cropped to the mask's bounding box (plus padding),
 /// grey levels discretised to 1-based bin indices inside the mask.
@@ -30,7 +30,7 @@ impl DiscretisedImage {
     pub fn new(image: &Volume, mask: &Mask, binning: Binning, pad_distance: usize) -> Result<Self> {
         let bbox = mask
             .bounding_box()
-            .ok_or_else(|| Error::Roi("the mask selects no voxel".into()))?
+            .ok_or_else(|| Error::EmptyRoi { what: "discretisation".into() })?
             .padded(pad_distance, image.geometry().shape_zyx());
         let image = image.crop(&bbox)?;
         let mask = mask.crop(&bbox)?;
@@ -285,52 +285,53 @@ pub(crate) fn entropy<'a>(counts: impl Iterator<Item = &'a f64>, n: f64) -> f64 
         .sum::<f64>()
 }
 
-/// Lays out `image` for the GLSZM, GLDM and NGTDM builders
-/// ([`CompactGrid`] with a border of `border` voxels), after checking what `CompactGrid` takes
+/// Lays out `image` for a texture family's matrix builder (`family` names it in errors):
+/// [`CompactGrid`] with a border of `border` voxels, after checking what `CompactGrid` takes
 /// for granted: `levels` and `mask` share one shape, the ROI is not empty and no ROI voxel has
 /// bin index 0 (bins start at 1).
-pub(crate) fn roi_grid(image: &DiscretisedImage, border: usize) -> Result<CompactGrid> {
+pub(crate) fn roi_grid(
+    image: &DiscretisedImage,
+    border: usize,
+    family: &'static str,
+) -> Result<CompactGrid> {
     if image.levels.shape() != image.mask.shape() {
-        return Err(Error::Roi(format!(
-            "discretised image shape {:?} differs from mask shape {:?}",
-            image.levels.shape(),
-            image.mask.shape()
-        )));
+        return Err(Error::ShapeMismatch {
+            what: family.to_string(),
+            image: image.levels.shape().to_vec(),
+            mask: image.mask.shape().to_vec(),
+        });
     }
     let grid = CompactGrid::new(image, border);
     match grid.gray_levels.first() {
-        None => Err(Error::Roi("the mask selects no voxel".into())),
-        Some(0) => Err(Error::Roi("an ROI voxel has grey level 0 (bins start at 1)".into())),
+        None => Err(Error::EmptyRoi { what: family.to_string() }),
+        Some(0) => Err(Error::ZeroGrayLevel { family }),
         Some(_) => Ok(grid),
     }
 }
 
-/// Checks `force2Ddimension` (GLSZM, GLDM, NGTDM).
+/// Checks `force2Ddimension`: 0, 1 or 2 (an array axis) when set.
 pub(crate) fn check_force_2d(settings: &TextureSettings) -> Result<()> {
     match settings.force_2d_dimension {
         Some(d) if d > 2 => {
-            Err(Error::Settings(format!("force2Ddimension is {d}; it must be 0, 1 or 2")))
+            Err(Error::setting(SettingProblem::out_of_range("force2Ddimension", d, "0, 1 or 2")))
         }
         _ => Ok(()),
     }
 }
 
-/// The `[z, y, x]` shape of the ROI box (GLSZM, GLDM, NGTDM).
+/// The `[z, y, x]` shape of the ROI box.
 pub(crate) fn shape_of(image: &DiscretisedImage) -> [usize; 3] {
     let s = image.levels.shape();
     [s[0], s[1], s[2]]
 }
 
-/// The error for an ROI box in which no neighbour offset fits (GLSZM, GLDM, NGTDM).
-pub(crate) fn no_offsets(shape: [usize; 3]) -> Error {
-    Error::Roi(format!("no neighbour offset fits in the ROI box of shape {shape:?} (z, y, x)"))
-}
-
-/// Checks the `distances` setting (GLDM and NGTDM): non-empty, every distance ≥ 1.
+/// Checks the `distances` setting (GLCM, GLDM, NGTDM): non-empty, every distance ≥ 1.
 pub(crate) fn check_distances(distances: &[u32]) -> Result<()> {
     if distances.is_empty() || distances.contains(&0) {
-        return Err(Error::Settings(format!(
-            "distances is {distances:?}; it must list integers ≥ 1"
+        return Err(Error::setting(SettingProblem::out_of_range(
+            "distances",
+            format!("{distances:?}"),
+            "a non-empty list of integers ≥ 1",
         )));
     }
     Ok(())

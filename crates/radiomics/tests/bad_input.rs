@@ -168,10 +168,11 @@ fn wrong_parameter_keys() {
     let dir = tempfile::tempdir().unwrap();
     let params = dir.path().join("params.yaml");
     std::fs::write(&params, "setting:\n  binWidth: 25\n  voxelArrayShfit: 1000\n").unwrap();
-    let e = ExtractionSettings::from_yaml_file(&params).unwrap_err().to_string();
+    // Parse errors: the file is the error, the parser's message (naming the key) its source.
+    let e = ExtractionSettings::from_yaml_file(&params).unwrap_err().chain().to_string();
     assert!(e.contains("params.yaml") && e.contains("voxelArrayShfit"), "{e}");
     std::fs::write(&params, "setting:\n  binWidth: [25]\n").unwrap();
-    let e = ExtractionSettings::from_yaml_file(&params).unwrap_err().to_string();
+    let e = ExtractionSettings::from_yaml_file(&params).unwrap_err().chain().to_string();
     assert!(e.contains("params.yaml") && e.contains("binWidth"), "{e}");
     let e = ExtractionSettings::from_yaml_file(&dir.path().join("absent.yaml"))
         .unwrap_err()

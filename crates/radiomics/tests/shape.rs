@@ -636,7 +636,8 @@ mod shape_tests {
         let mask = mask_from_bits([2, 2, 2], "10000001", [1.0, 1.0, 1.0]);
         for dim in 0..3 {
             match shape2d::features(&mask, dim) {
-                Err(Error::Roi(msg)) => {
+                Err(e @ Error::RoiNotFlat { .. }) => {
+                    let msg = e.to_string();
                     assert!(msg.contains("force2Ddimension") && msg.contains("2 voxels"), "{msg}")
                 }
                 other => panic!("expected a ROI error, got {other:?}"),
@@ -644,18 +645,20 @@ mod shape_tests {
         }
         let flat = mask_from_bits([1, 2, 2], "1001", [1.0, 1.0, 1.0]);
         assert!(shape2d::features(&flat, 0).is_ok());
-        assert!(matches!(shape2d::features(&flat, 1), Err(Error::Roi(_))));
+        assert!(matches!(shape2d::features(&flat, 1), Err(Error::RoiNotFlat { .. })));
         assert!(
-            matches!(shape2d::features(&flat, 3), Err(Error::Settings(msg)) if msg.contains("force2Ddimension"))
+            matches!(shape2d::features(&flat, 3), Err(e @ Error::InvalidSettings { .. }) if e.to_string().contains("force2Ddimension"))
         );
     }
 
     #[test]
     fn empty_mask_is_an_error() {
         let mask = mask_from_bits([1, 2, 2], "0000", [1.0, 1.0, 1.0]);
-        assert!(matches!(shape::features(&mask), Err(Error::Roi(msg)) if msg.contains("no voxel")));
         assert!(
-            matches!(shape2d::features(&mask, 0), Err(Error::Roi(msg)) if msg.contains("no voxel"))
+            matches!(shape::features(&mask), Err(e @ Error::EmptyRoi { .. }) if e.to_string().contains("no voxel"))
+        );
+        assert!(
+            matches!(shape2d::features(&mask, 0), Err(e @ Error::EmptyRoi { .. }) if e.to_string().contains("no voxel"))
         );
     }
 

@@ -44,7 +44,7 @@ use std::ops::Range;
 use ndarray::{Array3, s};
 use radlsig_volume::{BoundingBox, PixelType, Volume};
 
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// Margin of the LoG window around the ROI box, in units of `σ_d` (sigma in voxels) per axis.
 ///
@@ -388,24 +388,19 @@ fn window(image: &Volume, sigma: f64, region: &BoundingBox) -> [Range<usize>; 3]
 fn check(image: &Volume, sigma: f64) -> Result<()> {
     let g = image.geometry();
     if !(sigma > 0.0 && sigma.is_finite()) {
-        return Err(Error::Settings(format!("LoG sigma {sigma}: must be a finite number > 0")));
+        return Err(Error::setting(SettingProblem::out_of_range(
+            "sigma",
+            sigma,
+            "a finite number > 0",
+        )));
     }
     if g.size.iter().any(|&n| n < 4) {
-        return Err(Error::Roi(format!(
-            "LoG: image size {:?} (x, y, z) is below 4 voxels along an axis; PyRadiomics yields no \
-             LoG image then (ITK's recursive Gaussian needs 4 voxels per line)",
-            g.size
-        )));
+        return Err(Error::LogImageTooSmall { size: g.size });
     }
     for a in 0..3 {
         let needed = (sigma / g.spacing[a]).ceil() + 1.0;
         if (g.size[a] as f64) < needed {
-            return Err(Error::Roi(format!(
-                "LoG sigma {sigma} mm: image size {:?} (x, y, z) with spacing {:?} mm is too small \
-                 (PyRadiomics needs size >= ceil(sigma/spacing) + 1 on every axis and skips this \
-                 sigma)",
-                g.size, g.spacing
-            )));
+            return Err(Error::LogSigmaTooLarge { sigma, size: g.size, spacing: g.spacing });
         }
     }
     Ok(())

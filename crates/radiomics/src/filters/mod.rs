@@ -51,7 +51,7 @@ use radlsig_volume::{BoundingBox, Mask, PixelType, Volume};
 pub use wavelet::{WaveletFilters, WaveletSettings};
 
 use crate::settings::{ImageType, ImageTypeSettings};
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// LoG settings (`imageType: LoG: {sigma: […]}`).
 #[derive(Debug, Clone, PartialEq)]
@@ -108,11 +108,11 @@ impl ImageFilter {
             ImageType::Original => ImageFilter::Original,
             ImageType::LoG => {
                 if f.sigma.is_empty() {
-                    return Err(Error::Settings(
-                        "imageType LoG: no sigma given (PyRadiomics computes no LoG image \
-                         without it); set sigma: [1.0, 2.0, …]"
-                            .into(),
-                    ));
+                    return Err(Error::setting(SettingProblem::refused(
+                        "imageType.LoG",
+                        "no sigma given (PyRadiomics computes no LoG image without it); set \
+                         sigma: [1.0, 2.0, …]",
+                    )));
                 }
                 ImageFilter::LoG(LogSettings { sigma: f.sigma.clone() })
             }
@@ -133,19 +133,18 @@ impl ImageFilter {
                 ImageFilter::Gradient(GradientSettings { use_spacing: f.gradient_use_spacing })
             }
             ImageType::Lbp2D => {
-                return Err(Error::Settings(
-                    "imageType LBP2D is not supported: PyRadiomics computes it with \
-                     scikit-image's local_binary_pattern, which radlsig does not implement"
-                        .into(),
-                ));
+                return Err(Error::setting(SettingProblem::refused(
+                    "imageType.LBP2D",
+                    "not supported: PyRadiomics computes it with scikit-image's \
+                     local_binary_pattern, which radlsig does not implement",
+                )));
             }
             ImageType::Lbp3D => {
-                return Err(Error::Settings(
-                    "imageType LBP3D is not supported: PyRadiomics' spherical-harmonics LBP \
-                     (trimesh icosphere, scipy sph_harm and cubic-spline sampling) is not \
-                     implemented in radlsig"
-                        .into(),
-                ));
+                return Err(Error::setting(SettingProblem::refused(
+                    "imageType.LBP3D",
+                    "not supported: PyRadiomics' spherical-harmonics LBP (trimesh icosphere, \
+                     scipy sph_harm and cubic-spline sampling) is not implemented in radlsig",
+                )));
             }
         })
     }
@@ -179,27 +178,22 @@ pub fn filtered_images(
     filter: &ImageFilter,
 ) -> Result<Vec<(String, Volume)>> {
     if mask.data().shape() != image.data().shape() {
-        return Err(Error::Roi(format!(
-            "{} filter: mask array shape {:?} differs from image shape {:?} (z, y, x)",
-            filter.name(),
-            mask.data().shape(),
-            image.data().shape()
-        )));
+        return Err(Error::ShapeMismatch {
+            what: format!("{} filter", filter.name()),
+            image: image.data().shape().to_vec(),
+            mask: mask.data().shape().to_vec(),
+        });
     }
-    let bbox = mask.bounding_box().ok_or_else(|| {
-        Error::Roi(format!("{} filter: the mask selects no voxel", filter.name()))
-    })?;
+    let bbox = mask
+        .bounding_box()
+        .ok_or_else(|| Error::EmptyRoi { what: format!("{} filter", filter.name()) })?;
     let geometry = image.geometry().sub_grid(bbox.lower, bbox.shape());
     let volume = |data: Array3<f64>, pixel_type: PixelType| -> Result<Volume> {
         Ok(Volume::new(data, geometry, pixel_type)?)
     };
-    let in_filter = |e: Error| match e {
-        Error::Settings(m) => Error::Settings(format!("{} filter: {m}", filter.name())),
-        Error::Roi(m) => Error::Roi(format!("{} filter: {m}", filter.name())),
-        other => other,
-    };
+    // The filters' errors name the filter (and its setting) themselves.
     let one = |name: &str, data: Result<Array3<f64>>| -> Result<Vec<(String, Volume)>> {
-        Ok(vec![(name.to_string(), volume(data.map_err(in_filter)?, PixelType::Float64)?)])
+        Ok(vec![(name.to_string(), volume(data?, PixelType::Float64)?)])
     };
     match filter {
         ImageFilter::Original => Ok(vec![("original".into(), image.crop(&bbox)?)]),
@@ -207,12 +201,11 @@ pub fn filtered_images(
             .sigma
             .iter()
             .map(|&sigma| {
-                let data = log::log_region(image, sigma, &bbox).map_err(in_filter)?;
+                let data = log::log_region(image, sigma, &bbox)?;
                 Ok((log_name(sigma), volume(data, PixelType::Float32)?))
             })
             .collect(),
-        ImageFilter::Wavelet(settings) => wavelet::wavelet_region(image, &bbox, settings)
-            .map_err(in_filter)?
+        ImageFilter::Wavelet(settings) => wavelet::wavelet_region(image, &bbox, settings)?
             .into_iter()
             .map(|(name, data)| Ok((name, volume(data, PixelType::Float64)?)))
             .collect(),

@@ -20,16 +20,9 @@ use radlsig_volume::{BoundingBox, Volume};
 use crate::{Error, Result};
 
 /// `M = max(|x|)` over the whole image, refusing 0 (the filters divide by it).
-fn max_abs(image: &Volume, filter: &str) -> Result<f64> {
+fn max_abs(image: &Volume, filter: &'static str) -> Result<f64> {
     let m = image.data().iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if m > 0.0 && m.is_finite() {
-        Ok(m)
-    } else {
-        Err(Error::Roi(format!(
-            "{filter} filter: the image's largest absolute value is {m}; PyRadiomics rescales by it \
-             and would produce NaN or infinite values"
-        )))
-    }
+    if m > 0.0 && m.is_finite() { Ok(m) } else { Err(Error::FilterScale { filter, max: m }) }
 }
 
 /// Square of the intensities rescaled by `c = 1/√M`: `f(x) = (c·x)²` (`getSquareImage`).

@@ -34,7 +34,7 @@ use ndarray::{Array3, Axis, Zip};
 use radlsig_volume::{BoundingBox, Volume};
 
 use super::wavelet_bank::{High, decomposition_filters};
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// A wavelet's decomposition filters, as PyWavelets defines them.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,9 +52,12 @@ impl WaveletFilters {
     /// `sym2`–`sym20`, `coif1`–`coif5`, `bior*` and `rbio*`.
     pub fn named(name: &str) -> Result<WaveletFilters> {
         let (low, high) = decomposition_filters(name).ok_or_else(|| {
-            Error::Settings(format!(
-                "wavelet {name:?}: not available in radlsig (supported: haar, dmey, db1-db20, \
-                 sym2-sym20, coif1-coif5, bior1.1-bior6.8, rbio1.1-rbio6.8)"
+            Error::setting(SettingProblem::refused(
+                "wavelet",
+                format!(
+                    "{name:?} is not available in radlsig (supported: haar, dmey, db1-db20, \
+                     sym2-sym20, coif1-coif5, bior1.1-bior6.8, rbio1.1-rbio6.8)"
+                ),
             ))
         })?;
         let high = match high {
@@ -164,13 +167,14 @@ pub fn wavelet_region(
 ) -> Result<Vec<(String, Array3<f64>)>> {
     let filters = WaveletFilters::named(&settings.wavelet)?;
     if settings.level < 1 {
-        return Err(Error::Settings(format!(
-            "wavelet level {}: must be at least 1",
-            settings.level
-        )));
+        return Err(Error::setting(SettingProblem::out_of_range("level", settings.level, ">= 1")));
     }
     if let Some(d) = settings.force_2d_dimension.filter(|&d| d > 2) {
-        return Err(Error::Settings(format!("force2Ddimension {d}: must be 0, 1 or 2")));
+        return Err(Error::setting(SettingProblem::out_of_range(
+            "force2Ddimension",
+            d,
+            "0, 1 or 2",
+        )));
     }
     let shape = image.geometry().shape_zyx();
     let padded: [usize; 3] = std::array::from_fn(|a| shape[a] + shape[a] % 2);

@@ -27,11 +27,11 @@ impl HabitatCase {
     pub fn new(id: impl Into<String>, images: Vec<(String, Volume)>, mask: Mask) -> Result<Self> {
         let id = id.into();
         if images.is_empty() {
-            return Err(Error::Roi(format!("case {id}: no image")));
+            return Err(Error::NoImage { case: id });
         }
         for (i, (name, image)) in images.iter().enumerate() {
             if images[..i].iter().any(|(n, _)| n == name) {
-                return Err(Error::Roi(format!("case {id}: sequence {name:?} given twice")));
+                return Err(Error::RepeatedSequence { case: id, sequence: name.clone() });
             }
             let what = format!("case {id} sequence {name:?}");
             image.check_finite(&what)?;
@@ -43,9 +43,8 @@ impl HabitatCase {
                 &format!("case {id} mask"),
             )?;
         }
-        let bbox = mask
-            .bounding_box()
-            .ok_or_else(|| Error::Roi(format!("case {id}: the mask selects no voxel")))?;
+        let bbox =
+            mask.bounding_box().ok_or_else(|| Error::EmptyRoi { what: format!("case {id}") })?;
         Ok(HabitatCase { id, images, mask, bbox })
     }
 
@@ -74,7 +73,7 @@ impl HabitatCase {
             let files: Vec<String> = images.iter().map(|(_, p)| p.display().to_string()).collect();
             Error::Input {
                 what: format!("{} with mask {}", files.join(", "), mask.display()),
-                inner: Box::new(e),
+                source: Box::new(e),
             }
         })
     }
@@ -104,12 +103,10 @@ impl HabitatCase {
         sequences
             .iter()
             .map(|s| {
-                self.image(s).ok_or_else(|| {
-                    let have: Vec<&str> = self.sequences().collect();
-                    Error::Roi(format!(
-                        "case {}: no sequence {s:?} (the case has {have:?})",
-                        self.id
-                    ))
+                self.image(s).ok_or_else(|| Error::MissingSequence {
+                    case: self.id.clone(),
+                    sequence: s.clone(),
+                    available: self.sequences().map(str::to_string).collect(),
                 })
             })
             .collect()

@@ -12,9 +12,13 @@ use super::kmeans::squared_distance;
 use crate::{Error, Result};
 
 /// Labels renumbered `0..L` in order of first appearance, and `L`.
-fn compact_labels(labels: &[usize], n: usize, what: &str) -> Result<(Vec<usize>, usize)> {
+fn compact_labels(
+    labels: &[usize],
+    n: usize,
+    criterion: &'static str,
+) -> Result<(Vec<usize>, usize)> {
     if labels.len() != n {
-        return Err(Error::Roi(format!("{what}: {} labels for {n} points", labels.len())));
+        return Err(Error::LabelCount { criterion, labels: labels.len(), points: n });
     }
     let mut seen: Vec<usize> = Vec::new();
     let compact: Vec<usize> = labels
@@ -29,9 +33,7 @@ fn compact_labels(labels: &[usize], n: usize, what: &str) -> Result<(Vec<usize>,
         .collect();
     let count = seen.len();
     if count < 2 || count > n.saturating_sub(1) {
-        return Err(Error::Roi(format!(
-            "{what}: {count} distinct labels for {n} points; it needs 2 to n − 1"
-        )));
+        return Err(Error::ClusterCount { criterion, clusters: count, points: n });
     }
     Ok((compact, count))
 }

@@ -78,10 +78,11 @@ impl HabitatModel {
         extractor: &Extractor,
     ) -> Result<HabitatFeatures> {
         if map.k != self.k || map.labels.geometry() != case.mask.geometry() {
-            return Err(Error::Roi(format!(
-                "case {}: the habitat map (k = {}) was not made by this model (k = {}) for this case",
-                case.id, map.k, self.k
-            )));
+            return Err(Error::ForeignHabitatMap {
+                case: case.id.clone(),
+                map_k: map.k,
+                model_k: self.k,
+            });
         }
         let images = case.images_of(&self.sequences)?;
         let columns = extractor_columns(extractor.settings());
@@ -104,19 +105,20 @@ impl HabitatModel {
                 let sequence = &self.sequences[s];
                 let image_name = format!("case {} sequence {sequence:?}", case.id);
                 let map_name = format!("case {} habitat map (habitat {h})", case.id);
-                match per_habitat.extract_image_types(images[s], &map.labels, &image_name, &map_name)
-                {
+                match per_habitat.extract_image_types(
+                    images[s],
+                    &map.labels,
+                    &image_name,
+                    &map_name,
+                ) {
                     Ok(extraction) => {
                         let fv = extraction.into_feature_vector();
                         if !fv.names().eq(columns.iter().map(String::as_str)) {
-                            return Err(Error::Settings(format!(
-                                "case {}: the extractor's columns differ from the habitat column list",
-                                case.id
-                            )));
+                            return Err(Error::HabitatColumns { case: case.id.clone() });
                         }
                         Ok(Ok(fv.features.into_iter().map(|(_, v)| v).collect()))
                     }
-                    Err(e) if is_too_small(&e) => Ok(Err(e.to_string())),
+                    Err(e) if is_too_small(&e) => Ok(Err(e.chain().to_string())),
                     Err(e) => Err(e),
                 }
             })
@@ -213,8 +215,21 @@ fn extractor_columns(settings: &ExtractionSettings) -> Vec<String> {
 /// than a real failure.
 fn is_too_small(e: &Error) -> bool {
     match e {
-        Error::Input { inner, .. } => is_too_small(inner),
-        Error::Roi(_) => true,
+        Error::Input { source, .. } => is_too_small(source),
+        Error::MissingLabel { .. }
+        | Error::RoiTooSmall { .. }
+        | Error::EmptyRoi { .. }
+        | Error::ShapeMismatch { .. }
+        | Error::CountMismatch { .. }
+        | Error::NonFiniteGrayLevel { .. }
+        | Error::ZeroGrayLevel { .. }
+        | Error::NoOffsets { .. }
+        | Error::EmptyMatrix { .. }
+        | Error::RoiNotFlat { .. }
+        | Error::Shape2dSkipped { .. }
+        | Error::FilterScale { .. }
+        | Error::LogImageTooSmall { .. }
+        | Error::LogSigmaTooLarge { .. } => true,
         Error::Volume(radlsig_volume::Error::EmptyMask { .. }) => true,
         _ => false,
     }

@@ -86,11 +86,12 @@ pub fn kmeans(
 ) -> Result<KMeans> {
     let n = points.nrows();
     if k == 0 || n < k {
-        return Err(Error::Roi(format!("k-means: {n} points cannot form {k} clusters")));
+        return Err(Error::TooFewPoints { points: n, clusters: k });
     }
     if points.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Roi("k-means: a point has a non-finite coordinate".into()));
+        return Err(Error::NonFinitePoint);
     }
+    // At least one restart runs, so there is a best one.
     let runs: Vec<KMeans> = (0..n_init.max(1))
         .into_par_iter()
         .map(|r| {
@@ -99,13 +100,14 @@ pub fn kmeans(
             lloyd(points, init, max_iter)
         })
         .collect();
-    let mut best: Option<KMeans> = None;
+    let mut runs = runs.into_iter();
+    let mut best = runs.next().expect("n_init.max(1) >= 1 restarts ran");
     for run in runs {
-        if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
-            best = Some(run);
+        if run.inertia < best.inertia {
+            best = run;
         }
     }
-    best.ok_or_else(|| Error::Roi("k-means: no restart ran".into()))
+    Ok(best)
 }
 
 /// Greedy k-means++ seeding (module docs). `points` must hold at least one row.

@@ -75,7 +75,7 @@ impl HabitatModel {
         F: Fn(usize) -> Result<C> + Sync,
     {
         if n == 0 {
-            return Err(Error::Roi("habitats: no training case to fit on".into()));
+            return Err(Error::NoTrainingCase);
         }
         let sequences: Vec<String> = match settings.sequences() {
             Some(list) => list.to_vec(),
@@ -292,7 +292,7 @@ fn cluster(
 ) -> Result<(kmeans::KMeans, Vec<KScore>)> {
     let fit_k = |k: usize| {
         kmeans::kmeans(points, k, settings.n_init(), settings.max_iter(), settings.seed())
-            .map_err(|e| Error::Roi(format!("habitats: {e} (pooled training voxels)")))
+            .map_err(|e| Error::Clustering { source: Box::new(e) })
     };
     match settings.count() {
         HabitatCount::Fixed(k) => {
@@ -313,7 +313,7 @@ fn cluster(
                 Criterion::CalinskiHarabasz => Vec::new(),
             };
             let sub_points = points.select(ndarray::Axis(0), &subset);
-            let fits: Vec<(kmeans::KMeans, KScore)> = (min..=max)
+            let mut fits: Vec<(kmeans::KMeans, KScore)> = (min..=max)
                 .into_par_iter()
                 .map(|k| {
                     let fit = fit_k(k)?;
@@ -341,16 +341,8 @@ fn cluster(
                 }
             }
             let scores: Vec<KScore> = fits.iter().map(|(_, s)| *s).collect();
-            let best = best.ok_or_else(|| {
-                Error::Roi(format!(
-                    "habitats: no k in {min}..={max} could be scored on the pooled training voxels"
-                ))
-            })?;
-            let fit = fits
-                .into_iter()
-                .nth(best)
-                .map(|(f, _)| f)
-                .ok_or_else(|| Error::Roi("habitats: internal error choosing k".into()))?;
+            let best = best.ok_or(Error::NoScorableK { min, max })?;
+            let fit = fits.swap_remove(best).0;
             Ok((fit, scores))
         }
     }

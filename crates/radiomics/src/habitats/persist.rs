@@ -19,14 +19,14 @@ impl HabitatModel {
     /// A model from JSON; `what` names the source in errors. Checks the format tag and that
     /// the dimensions agree.
     pub fn from_json(text: &str, what: &str) -> Result<HabitatModel> {
-        let bad = |msg: String| Error::Input {
-            what: what.to_string(),
-            inner: Box::new(Error::Settings(msg)),
-        };
-        let model: HabitatModel =
-            serde_json::from_str(text).map_err(|e| bad(format!("not a habitat model: {e}")))?;
+        let model: HabitatModel = serde_json::from_str(text)
+            .map_err(|source| Error::ModelJson { what: what.to_string(), source })?;
         if model.format != MODEL_FORMAT {
-            return Err(bad(format!("format {:?} is not {MODEL_FORMAT:?}", model.format)));
+            return Err(Error::ModelFormat {
+                what: what.to_string(),
+                found: model.format,
+                expected: MODEL_FORMAT,
+            });
         }
         let width = model.sequences.len() * model.settings.voxel_features().len();
         let consistent = model.k == model.centroids.len()
@@ -37,7 +37,7 @@ impl HabitatModel {
             && model.centroids.iter().all(|c| c.len() == width && c.iter().all(|v| v.is_finite()))
             && model.standardization.iter().all(|s| s.scale > 0.0 && s.center.is_finite());
         if !consistent {
-            return Err(bad("the model's dimensions or values are inconsistent".into()));
+            return Err(Error::ModelInconsistent { what: what.to_string() });
         }
         Ok(model)
     }

@@ -29,7 +29,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// The largest number of habitats (labels are written as 8-bit and every habitat multiplies
 /// the feature count).
@@ -208,38 +208,49 @@ impl TryFrom<RawHabitatSettings> for HabitatSettings {
 
     fn try_from(raw: RawHabitatSettings) -> Result<Self> {
         let d = RawHabitatSettings::defaults();
-        let mut problems: Vec<String> = Vec::new();
-        let mut check = |ok: bool, msg: String| {
+        let mut problems: Vec<SettingProblem> = Vec::new();
+        let mut check = |ok: bool, problem: SettingProblem| {
             if !ok {
-                problems.push(msg);
+                problems.push(problem);
             }
+        };
+        let range = |key: &str, value: &dyn fmt::Display, expected: &str| {
+            SettingProblem::out_of_range(key, value, expected)
+        };
+        let empty = |key: &str, expected: &'static str| SettingProblem::Length {
+            key: key.to_string(),
+            given: 0,
+            expected,
+        };
+        let twice = |key: &str, name: &str| SettingProblem::Repeated {
+            key: key.to_string(),
+            name: name.to_string(),
         };
 
         let sequences = raw.sequences;
         if let Some(list) = &sequences {
-            check(!list.is_empty(), "sequences: the list is empty (omit it to use all)".into());
+            check(
+                !list.is_empty(),
+                empty("sequences", "at least one is needed (omit it to use all)"),
+            );
             for (i, s) in list.iter().enumerate() {
-                if list[..i].contains(s) {
-                    check(false, format!("sequences: {s:?} is listed twice"));
-                }
+                check(!list[..i].contains(s), twice("sequences", s));
             }
         }
         let voxel_features = raw.voxel_features.or(d.voxel_features).unwrap_or_default();
-        check(!voxel_features.is_empty(), "voxelFeatures: the list is empty".into());
+        check(!voxel_features.is_empty(), empty("voxelFeatures", "at least one is needed"));
         for (i, f) in voxel_features.iter().enumerate() {
-            if voxel_features[..i].contains(f) {
-                check(false, format!("voxelFeatures: {f} is listed twice"));
-            }
+            check(!voxel_features[..i].contains(f), twice("voxelFeatures", f.name()));
         }
         let radius = raw.radius.or(d.radius).unwrap_or(1);
         check(
             (1..=MAX_RADIUS).contains(&radius),
-            format!("radius: {radius} is not in 1..={MAX_RADIUS}"),
+            range("radius", &radius, &format!("in 1..={MAX_RADIUS}")),
         );
         let entropy_bin_width = raw.entropy_bin_width.or(d.entropy_bin_width).unwrap_or(0.5);
         check(
             entropy_bin_width.is_finite() && entropy_bin_width > 0.0,
-            format!("entropyBinWidth: {entropy_bin_width} is not a positive number"),
+            range("entropyBinWidth", &entropy_bin_width, "a finite number > 0"),
         );
         let case_normalization = raw.case_normalization.unwrap_or_default();
 
@@ -247,20 +258,28 @@ impl TryFrom<RawHabitatSettings> for HabitatSettings {
             Some(k) => {
                 check(
                     raw.k_min.is_none() && raw.k_max.is_none() && raw.criterion.is_none(),
-                    "k: a fixed k excludes kMin, kMax and criterion".into(),
+                    SettingProblem::refused("k", "a fixed k excludes kMin, kMax and criterion"),
                 );
                 check(
                     (2..=MAX_HABITATS).contains(&k),
-                    format!("k: {k} is not in 2..={MAX_HABITATS}"),
+                    range("k", &k, &format!("in 2..={MAX_HABITATS}")),
                 );
                 HabitatCount::Fixed(k)
             }
             None => {
                 let min = raw.k_min.or(d.k_min).unwrap_or(2);
                 let max = raw.k_max.or(d.k_max).unwrap_or(5);
-                check(min >= 2, format!("kMin: {min} is less than 2"));
-                check(max <= MAX_HABITATS, format!("kMax: {max} is more than {MAX_HABITATS}"));
-                check(min <= max, format!("kMin: {min} is more than kMax {max}"));
+                check(min >= 2, range("kMin", &min, ">= 2"));
+                check(max <= MAX_HABITATS, range("kMax", &max, &format!("<= {MAX_HABITATS}")));
+                check(
+                    min <= max,
+                    SettingProblem::Order {
+                        key: "kMin",
+                        value: min.to_string(),
+                        upper_key: "kMax",
+                        upper: max.to_string(),
+                    },
+                );
                 HabitatCount::Choose { min, max, criterion: raw.criterion.unwrap_or_default() }
             }
         };
@@ -268,21 +287,24 @@ impl TryFrom<RawHabitatSettings> for HabitatSettings {
             raw.silhouette_sample_size.or(d.silhouette_sample_size).unwrap_or(2000);
         check(
             silhouette_sample_size >= 10,
-            format!("silhouetteSampleSize: {silhouette_sample_size} is less than 10"),
+            range("silhouetteSampleSize", &silhouette_sample_size, ">= 10"),
         );
         let voxels_per_case = raw.voxels_per_case.or(d.voxels_per_case).unwrap_or(1000);
-        check(voxels_per_case >= 1, "voxelsPerCase: 0 is less than 1".into());
+        check(voxels_per_case >= 1, range("voxelsPerCase", &voxels_per_case, ">= 1"));
         let n_init = raw.n_init.or(d.n_init).unwrap_or(4);
-        check(n_init >= 1, "nInit: 0 is less than 1".into());
+        check(n_init >= 1, range("nInit", &n_init, ">= 1"));
         let max_iter = raw.max_iter.or(d.max_iter).unwrap_or(300);
-        check(max_iter >= 1, "maxIter: 0 is less than 1".into());
+        check(max_iter >= 1, range("maxIter", &max_iter, ">= 1"));
         let seed = raw.seed.or(d.seed).unwrap_or(0);
         let minimum_habitat_voxels =
             raw.minimum_habitat_voxels.or(d.minimum_habitat_voxels).unwrap_or(27);
-        check(minimum_habitat_voxels >= 1, "minimumHabitatVoxels: 0 is less than 1".into());
+        check(
+            minimum_habitat_voxels >= 1,
+            range("minimumHabitatVoxels", &minimum_habitat_voxels, ">= 1"),
+        );
 
         if !problems.is_empty() {
-            return Err(Error::Settings(format!("habitats: {}", problems.join("; "))));
+            return Err(Error::InvalidSettings { what: Some("habitats".into()), problems });
         }
         Ok(HabitatSettings {
             sequences,
@@ -336,9 +358,10 @@ impl HabitatSettings {
         let raw: RawHabitatSettings = if text.trim().is_empty() {
             RawHabitatSettings::default()
         } else {
-            serde_yaml::from_str(text).map_err(|e| Error::Settings(format!("{what}: {e}")))?
+            serde_yaml::from_str(text)
+                .map_err(|source| Error::Yaml { what: what.to_string(), source })?
         };
-        HabitatSettings::try_from(raw).map_err(|e| Error::Settings(format!("{what}: {e}")))
+        HabitatSettings::try_from(raw).map_err(|e| e.in_settings(what))
     }
 
     /// Reads and checks a YAML file holding the `habitats` table; errors name the file.
@@ -358,7 +381,14 @@ impl HabitatSettings {
     /// The same settings with a fixed number of habitats. Fails unless `2 ≤ k ≤ MAX_HABITATS`.
     pub fn with_k(mut self, k: usize) -> Result<Self> {
         if !(2..=MAX_HABITATS).contains(&k) {
-            return Err(Error::Settings(format!("habitats: k: {k} is not in 2..={MAX_HABITATS}")));
+            return Err(Error::InvalidSettings {
+                what: Some("habitats".into()),
+                problems: vec![SettingProblem::out_of_range(
+                    "k",
+                    k,
+                    format!("in 2..={MAX_HABITATS}"),
+                )],
+            });
         }
         self.count = HabitatCount::Fixed(k);
         Ok(self)
@@ -426,8 +456,7 @@ pub fn read_habitat_settings(path: &Path) -> Result<HabitatSettings> {
             })?;
             let raw: RawHabitatSettings = toml::from_str(&text)
                 .map_err(|source| Error::Toml { path: path.to_path_buf(), source })?;
-            HabitatSettings::try_from(raw)
-                .map_err(|e| Error::Input { what: path.display().to_string(), inner: Box::new(e) })
+            HabitatSettings::try_from(raw).map_err(|e| e.in_settings(&path.display().to_string()))
         }
         Some("yaml" | "yml") => HabitatSettings::from_yaml_file(path),
         _ => Err(Error::SettingsFormat {
@@ -481,10 +510,12 @@ mod tests {
         assert!(e.contains("voxelFeatures"), "{e}");
         let e = HabitatSettings::from_yaml_str("k: 3\nkMax: 4\n", "h").unwrap_err().to_string();
         assert!(e.contains("excludes kMin"), "{e}");
-        let e = HabitatSettings::from_yaml_str("clusters: 3\n", "h").unwrap_err().to_string();
+        let e =
+            HabitatSettings::from_yaml_str("clusters: 3\n", "h").unwrap_err().chain().to_string();
         assert!(e.contains("clusters"), "{e}");
         let e = HabitatSettings::from_yaml_str("voxelFeatures: [texture]\n", "h")
             .unwrap_err()
+            .chain()
             .to_string();
         assert!(e.contains("texture"), "{e}");
     }

@@ -8,7 +8,7 @@ use radlsig_volume::{Binning, Interpolator, ResegmentMode};
 
 use super::raw::{OrderedMap, RawParams};
 use crate::texture::TextureSettings;
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// The PyRadiomics feature classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -278,21 +278,22 @@ impl Default for ExtractionSettings {
 impl ExtractionSettings {
     /// Reads and checks a YAML parameter file; errors name the file.
     pub fn from_yaml_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Settings(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            Error::Volume(radlsig_volume::Error::Io { path: path.to_path_buf(), source })
+        })?;
         Self::from_yaml_str(&text, &path.display().to_string())
     }
 
     /// Parses and checks a YAML parameter file's text; `what` names it in errors.
     pub fn from_yaml_str(text: &str, what: &str) -> Result<Self> {
         let raw = RawParams::from_yaml_str(text, what)?;
-        ExtractionSettings::try_from(raw).map_err(|e| Error::Settings(format!("{what}: {e}")))
+        ExtractionSettings::try_from(raw).map_err(|e| e.in_settings(what))
     }
 
     /// The same settings with another `label` (the CLI's `--label`). Fails unless `label > 0`.
     pub fn with_label(mut self, label: i64) -> Result<Self> {
         if label <= 0 {
-            return Err(Error::Settings(format!("label: {label} is not > 0")));
+            return Err(Error::setting(SettingProblem::out_of_range("label", label, "> 0")));
         }
         self.label = label;
         Ok(self)

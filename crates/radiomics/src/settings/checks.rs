@@ -9,15 +9,26 @@ use super::checked::{
 };
 use super::raw::{RawFloat, RawInterpolator, RawParams, RawSettings};
 use crate::texture::{TextureSettings, WeightingNorm};
-use crate::{Error, Result};
+use crate::{Error, Result, SettingProblem};
 
 /// Collects every problem found while checking a parameter file.
 #[derive(Default)]
-struct Problems(Vec<String>);
+struct Problems(Vec<SettingProblem>);
 
 impl Problems {
-    fn push(&mut self, msg: String) {
-        self.0.push(msg);
+    fn push(&mut self, problem: SettingProblem) {
+        // A setting shared by several image types is reported once.
+        if !self.0.contains(&problem) {
+            self.0.push(problem);
+        }
+    }
+
+    fn out_of_range(&mut self, key: &str, value: impl std::fmt::Display, expected: &str) {
+        self.push(SettingProblem::out_of_range(key, value, expected));
+    }
+
+    fn refused(&mut self, key: &str, reason: impl Into<String>) {
+        self.push(SettingProblem::refused(key, reason));
     }
 
     fn int_range(
@@ -32,19 +43,19 @@ impl Problems {
         if let Some(m) = min
             && v < m
         {
-            self.push(format!("{key}: {v} is not >= {m}"));
+            self.out_of_range(key, v, &format!(">= {m}"));
             return None;
         }
         if let Some(m) = min_ex
             && v <= m
         {
-            self.push(format!("{key}: {v} is not > {m}"));
+            self.out_of_range(key, v, &format!("> {m}"));
             return None;
         }
         if let Some(m) = max
             && v > m
         {
-            self.push(format!("{key}: {v} is not <= {m}"));
+            self.out_of_range(key, v, &format!("<= {m}"));
             return None;
         }
         Some(v)
@@ -53,20 +64,28 @@ impl Problems {
     fn positive(&mut self, key: &str, v: Option<f64>) -> Option<f64> {
         let v = v?;
         if !(v > 0.0 && v.is_finite()) {
-            self.push(format!("{key}: {v} is not a finite number > 0"));
+            self.out_of_range(key, v, "a finite number > 0");
             return None;
         }
         Some(v)
     }
 
-    fn one_of(&mut self, key: &str, v: Option<&str>, allowed: &[&str]) -> Option<String> {
+    fn one_of(&mut self, key: &str, v: Option<&str>, allowed: &[&'static str]) -> Option<String> {
         let v = v?;
         if allowed.contains(&v) {
             Some(v.to_string())
         } else {
-            self.push(format!("{key}: {v:?} is not one of {allowed:?}"));
+            self.not_one_of(key, v, allowed);
             None
         }
+    }
+
+    fn not_one_of(&mut self, key: &str, value: &str, allowed: &[&'static str]) {
+        self.push(SettingProblem::NotOneOf {
+            key: key.to_string(),
+            value: value.to_string(),
+            allowed: allowed.to_vec(),
+        });
     }
 }
 
@@ -104,26 +123,28 @@ fn feature_settings(s: &RawSettings, prefix: &str, p: &mut Problems) -> Option<F
         (None, _, Some(w)) => Some(Binning::Width(w)),
         (None, _, None) => {
             if s.bin_width.is_none() {
-                p.push(format!("{}: neither binWidth nor binCount is set", k("binWidth")));
+                p.refused(&k("binWidth"), "neither binWidth nor binCount is set");
             }
             None
         }
     };
     let mut distances = Vec::new();
     match &s.distances {
-        Some(d) if d.is_empty() => {
-            p.push(format!("{}: at least one distance is needed", k("distances")))
-        }
+        Some(d) if d.is_empty() => p.push(SettingProblem::Length {
+            key: k("distances"),
+            given: 0,
+            expected: "at least one distance is needed",
+        }),
         Some(d) => {
             for &v in d {
                 if v <= 0 || v > u32::MAX as i64 {
-                    p.push(format!("{}: {v} is not an integer > 0", k("distances")));
+                    p.out_of_range(&k("distances"), v, "an integer > 0");
                 } else {
                     distances.push(v as u32);
                 }
             }
         }
-        None => p.push(format!("{}: missing", k("distances"))),
+        None => p.refused(&k("distances"), "missing"),
     }
     let weighting_norm = match s.weighting_norm.as_deref() {
         None => Some(WeightingNorm::None),
@@ -132,10 +153,8 @@ fn feature_settings(s: &RawSettings, prefix: &str, p: &mut Problems) -> Option<F
         Some("infinity") => Some(WeightingNorm::Infinity),
         Some("no_weighting") => Some(WeightingNorm::NoWeighting),
         Some(other) => {
-            p.push(format!(
-                "{}: {other:?} is not one of [\"euclidean\", \"manhattan\", \"infinity\", \"no_weighting\"] or null",
-                k("weightingNorm")
-            ));
+            let allowed = ["euclidean", "manhattan", "infinity", "no_weighting", "null"];
+            p.not_one_of(&k("weightingNorm"), other, &allowed);
             None
         }
     };
@@ -173,7 +192,7 @@ fn filter_settings(s: &RawSettings, prefix: &str, p: &mut Problems) -> Option<Fi
     let wavelet = s.wavelet.clone().filter(|w| {
         let ok = is_pywavelet(w);
         if !ok {
-            p.push(format!("{}: {w:?} is not a PyWavelets wavelet name", k("wavelet")));
+            p.refused(&k("wavelet"), format!("{w:?} is not a PyWavelets wavelet name"));
         }
         ok
     });
@@ -214,8 +233,12 @@ fn interpolator(raw: &RawInterpolator, p: &mut Problems) -> Option<Interpolator>
     match raw {
         RawInterpolator::Name(n) => match Interpolator::from_sitk_name(n) {
             Ok(i) => Some(i),
+            Err(radlsig_volume::Error::InvalidSetting { reason, .. }) => {
+                p.refused("interpolator", reason);
+                None
+            }
             Err(e) => {
-                p.push(format!("interpolator: {e}"));
+                p.refused("interpolator", e.to_string());
                 None
             }
         },
@@ -223,13 +246,16 @@ fn interpolator(raw: &RawInterpolator, p: &mut Problems) -> Option<Interpolator>
         RawInterpolator::Code(1) => Some(Interpolator::NearestNeighbor),
         RawInterpolator::Code(2) => Some(Interpolator::Linear),
         RawInterpolator::Code(c) if (3..=10).contains(c) => {
-            p.push(format!(
-                "interpolator: code {c} is not supported (its meaning changed between SimpleITK versions); give the name, e.g. sitkBSpline"
-            ));
+            p.refused(
+                "interpolator",
+                format!(
+                    "code {c} is not supported (its meaning changed between SimpleITK versions); give the name, e.g. sitkBSpline"
+                ),
+            );
             None
         }
         RawInterpolator::Code(c) => {
-            p.push(format!("interpolator: {c} is not in the range 1-10"));
+            p.out_of_range("interpolator", c, "in the range 1-10");
             None
         }
     }
@@ -248,9 +274,10 @@ impl TryFrom<RawParams> for ExtractionSettings {
         if let Some(c) = p.int_range("label_channel", s.label_channel, Some(0), None, None)
             && c != 0
         {
-            p.push(format!(
-                "label_channel: {c}: vector (multi-channel) masks are not supported; only channel 0"
-            ));
+            p.refused(
+                "label_channel",
+                format!("{c}: vector (multi-channel) masks are not supported; only channel 0"),
+            );
         }
         let minimum_roi_dimensions =
             p.int_range("minimumROIDimensions", s.minimum_roi_dimensions, Some(1), None, Some(3));
@@ -264,15 +291,16 @@ impl TryFrom<RawParams> for ExtractionSettings {
         let resample_spacing = match &s.resampled_pixel_spacing {
             None => None,
             Some(v) if v.len() != 3 => {
-                p.push(format!(
-                    "resampledPixelSpacing: {} values given; 3 (x, y, z) are needed",
-                    v.len()
-                ));
+                p.push(SettingProblem::Length {
+                    key: "resampledPixelSpacing".into(),
+                    given: v.len(),
+                    expected: "3 (x, y, z) are needed",
+                });
                 None
             }
             Some(v) => {
                 if let Some(bad) = v.iter().find(|x| !(**x >= 0.0 && x.is_finite())) {
-                    p.push(format!("resampledPixelSpacing: {bad} is not a finite number >= 0"));
+                    p.out_of_range("resampledPixelSpacing", bad, "a finite number >= 0");
                     None
                 } else {
                     Some([v[0], v[1], v[2]])
@@ -287,9 +315,9 @@ impl TryFrom<RawParams> for ExtractionSettings {
         let resampling = match (resample_spacing, interp) {
             (Some(spacing), Some(interpolator)) => Some(Resampling { spacing, interpolator }),
             (Some(_), None) if interpolator_is_null => {
-                p.push(
-                    "resampledPixelSpacing is set but interpolator is null (PyRadiomics would silently skip resampling); set an interpolator or remove resampledPixelSpacing"
-                        .into(),
+                p.refused(
+                    "resampledPixelSpacing",
+                    "set but interpolator is null (PyRadiomics would silently skip resampling); set an interpolator or remove resampledPixelSpacing",
                 );
                 None
             }
@@ -304,11 +332,15 @@ impl TryFrom<RawParams> for ExtractionSettings {
         let resegmentation = match &s.resegment_range {
             None => None,
             Some(r) if r.is_empty() || r.len() > 2 => {
-                p.push(format!("resegmentRange: {} values given; 1 or 2 are allowed", r.len()));
+                p.push(SettingProblem::Length {
+                    key: "resegmentRange".into(),
+                    given: r.len(),
+                    expected: "1 or 2 are allowed",
+                });
                 None
             }
             Some(r) if r.iter().any(|v| !v.is_finite()) => {
-                p.push(format!("resegmentRange: {r:?} holds a non-finite value"));
+                p.refused("resegmentRange", format!("{r:?} holds a non-finite value"));
                 None
             }
             Some(r) => resegment_mode.as_deref().map(|m| Resegmentation {
@@ -329,16 +361,13 @@ impl TryFrom<RawParams> for ExtractionSettings {
         for (name, custom) in listed {
             let Some(image_type) = ImageType::from_name(&name) else {
                 let known: Vec<&str> = ImageType::ALL.iter().map(|t| t.name()).collect();
-                p.push(format!("imageType: {name:?} is not one of {known:?}"));
+                p.not_one_of("imageType", &name, &known);
                 continue;
             };
             let custom = custom.unwrap_or_default();
             let pre = custom.preprocessing_keys();
             if !pre.is_empty() {
-                p.push(format!(
-                    "imageType.{name}: {} cannot be set per image type (PyRadiomics applies it once, before any image type); move it to setting",
-                    pre.join(", ")
-                ));
+                p.push(SettingProblem::PerImageType { image_type: name.clone(), keys: pre });
             }
             let merged = s.overlaid(&custom);
             let prefix = if custom == RawSettings::default() {
@@ -378,11 +407,14 @@ impl TryFrom<RawParams> for ExtractionSettings {
         for (name, list) in requested {
             let Some(class) = FeatureClass::from_name(&name) else {
                 let known: Vec<&str> = FeatureClass::ALL.iter().map(|c| c.name()).collect();
-                p.push(format!("featureClass: {name:?} is not one of {known:?}"));
+                p.not_one_of("featureClass", &name, &known);
                 continue;
             };
             if class == FeatureClass::Shape2D && !force_2d {
-                p.push("featureClass.shape2D: needs setting force2D: true (and force2Ddimension, the out-of-plane axis)".into());
+                p.refused(
+                    "featureClass.shape2D",
+                    "needs setting force2D: true (and force2Ddimension, the out-of-plane axis)",
+                );
             }
             let selection = match list {
                 None => FeatureSelection::AllNonDeprecated,
@@ -396,9 +428,10 @@ impl TryFrom<RawParams> for ExtractionSettings {
                             // Accepted by PyRadiomics, which then outputs no value for them.
                             None if crate::extractor::class_deprecated_without_value(class)
                                 .contains(&feature.as_str()) => {}
-                            None => {
-                                p.push(format!("featureClass.{name}: unknown feature {feature:?}"))
-                            }
+                            None => p.push(SettingProblem::UnknownFeature {
+                                key: format!("featureClass.{name}"),
+                                name: feature.clone(),
+                            }),
                         }
                     }
                     FeatureSelection::Listed(names)
@@ -433,7 +466,7 @@ impl TryFrom<RawParams> for ExtractionSettings {
                         other => other.parse::<f64>().ok(),
                     };
                     if parsed.is_none() {
-                        p.push(format!("voxelSetting.initValue: {t:?} is not a number"));
+                        p.out_of_range("voxelSetting.initValue", format!("{t:?}"), "a number");
                     }
                     parsed
                 }
@@ -447,17 +480,11 @@ impl TryFrom<RawParams> for ExtractionSettings {
         });
 
         if !p.0.is_empty() {
-            // A setting shared by several image types is reported once.
-            let mut unique: Vec<String> = Vec::new();
-            for problem in p.0 {
-                if !unique.contains(&problem) {
-                    unique.push(problem);
-                }
-            }
-            return Err(Error::Settings(unique.join("; ")));
+            return Err(Error::InvalidSettings { what: None, problems: p.0 });
         }
         // Every value used below was checked above; a missing one means a problem was pushed.
-        let missing = |what: &str| Error::Settings(format!("{what}: internal check failed"));
+        let missing =
+            |key: &str| Error::setting(SettingProblem::refused(key, "internal check failed"));
         Ok(ExtractionSettings {
             label: label.ok_or_else(|| missing("label"))?,
             minimum_roi_dimensions: minimum_roi_dimensions
@@ -493,12 +520,15 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
+        // Unknown keys are parse errors: the parser's message (the source) names the key.
         let e = ExtractionSettings::from_yaml_str("setting:\n  binwidth: 5\n", "p.yaml")
             .unwrap_err()
+            .chain()
             .to_string();
         assert!(e.contains("p.yaml") && e.contains("binwidth"), "{e}");
         let e = ExtractionSettings::from_yaml_str("settings:\n  binWidth: 5\n", "p.yaml")
             .unwrap_err()
+            .chain()
             .to_string();
         assert!(e.contains("settings"), "{e}");
         let e = ExtractionSettings::from_yaml_str("featureClass:\n  glcmm:\n", "p.yaml")

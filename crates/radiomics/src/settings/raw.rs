@@ -198,7 +198,7 @@ impl RawParams {
         if text.trim().is_empty() {
             return Ok(RawParams::default());
         }
-        serde_yaml::from_str(text).map_err(|e| Error::Settings(format!("{what}: {e}")))
+        serde_yaml::from_str(text).map_err(|source| Error::Yaml { what: what.to_string(), source })
     }
 }
 
