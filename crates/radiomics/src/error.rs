@@ -3,7 +3,7 @@
 //! Each variant names its data in fields and has a short lowercase message. A variant that
 //! wraps another error (a file, a case, a parse failure) attaches it as its `source` and does
 //! not repeat it in its own message, so that a caller printing the chain (`anyhow`'s `{:#}`,
-//! or [`Error::chain`]) shows each part once: `case0003: cannot access a.nii.gz: No such file
+//! or [`Error::chain`]) shows each part once: `case c1: cannot access a.nii.gz: No such file
 //! or directory`.
 
 use std::fmt;

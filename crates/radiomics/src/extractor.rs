@@ -55,6 +55,19 @@ pub(crate) fn class_features(class: FeatureClass) -> &'static [(&'static str, bo
     }
 }
 
+/// The values of one feature class: (PyRadiomics feature name, value), in output order.
+pub type FeatureValues = Vec<(&'static str, f64)>;
+
+/// `(name, f(computed))` for each feature of a family, in the order of its `FEATURES` list
+/// (`functions` holds one function per entry), `computed` being the family's matrix or mesh.
+pub(crate) fn evaluate<M>(
+    computed: &M,
+    features: &[(&'static str, bool)],
+    functions: &[fn(&M) -> f64],
+) -> FeatureValues {
+    features.iter().zip(functions).map(|(&(name, _), f)| (name, f(computed))).collect()
+}
+
 /// Deprecated feature names of `class` that PyRadiomics accepts in a parameter file but for
 /// which it outputs no value.
 pub(crate) fn class_deprecated_without_value(class: FeatureClass) -> &'static [&'static str] {
@@ -70,7 +83,7 @@ fn texture_features(
     class: FeatureClass,
     image: &DiscretisedImage,
     settings: &FeatureSettings,
-) -> Result<Vec<(&'static str, f64)>> {
+) -> Result<FeatureValues> {
     let t = &settings.texture;
     match class {
         FeatureClass::Glcm => crate::glcm::features(image, t),
@@ -90,7 +103,7 @@ fn shape_features(
     class: FeatureClass,
     mask: &Mask,
     force_2d_dimension: Option<usize>,
-) -> Result<Vec<(&'static str, f64)>> {
+) -> Result<FeatureValues> {
     match class {
         FeatureClass::Shape => crate::shape::features(mask),
         FeatureClass::Shape2D => {
@@ -143,7 +156,7 @@ pub struct ClassFeatures {
     /// The feature class.
     pub class: FeatureClass,
     /// (PyRadiomics feature name, value), in output order.
-    pub values: Vec<(&'static str, f64)>,
+    pub values: FeatureValues,
 }
 
 /// Everything one extraction computed, grouped by image type and class.
@@ -193,7 +206,7 @@ impl FeatureVector {
 }
 
 /// The output name of an image type (the prefix of its columns).
-fn image_type_prefix(t: ImageType) -> &'static str {
+pub(crate) fn image_type_prefix(t: ImageType) -> &'static str {
     match t {
         ImageType::Original => "original",
         ImageType::LoG => "log",
@@ -279,17 +292,21 @@ impl Extractor {
 
     /// As [`extract`](Self::extract), keeping the per-image-type, per-class grouping.
     pub fn extract_files(&self, image_path: &Path, mask_path: &Path) -> Result<Extraction> {
-        if let Some(extraction) = self.extract_region(image_path, mask_path)? {
-            return Ok(extraction);
-        }
-        let image = read_volume(image_path)?;
-        let labels = read_volume(mask_path)?;
-        self.run(
+        let (image, labels, whole_geometry) = match self.read_region(image_path, mask_path)? {
+            Some((image, labels, geometry)) => (image, labels, Some(geometry)),
+            None => (read_volume(image_path)?, read_volume(mask_path)?, None),
+        };
+        let image_name = image_path.display().to_string();
+        let mut extraction = self.extract_image_types(
             &image,
             &labels,
-            &image_path.display().to_string(),
+            &image_name,
             &mask_path.display().to_string(),
-        )
+        )?;
+        if let Some(geometry) = whole_geometry {
+            extraction.diagnostics.image_geometry = geometry;
+        }
+        Ok(extraction)
     }
 
     /// The fast path of [`extract_files`](Self::extract_files), taken when no step needs the
@@ -298,9 +315,14 @@ impl Extractor {
     /// decoded straight to booleans and only the ROI's bounding box grown by `padDistance` is
     /// read from the image. Every later step crops to that box or within it, so the features
     /// are those of the whole-image path (the PyRadiomics reference tests go through here).
-    /// Returns `None` where the whole-image path must run: other settings, label 0, or a mask
-    /// whose grid differs from the image's (correctMask and its error messages live there).
-    fn extract_region(&self, image_path: &Path, mask_path: &Path) -> Result<Option<Extraction>> {
+    /// Returns that image region, its label volume and the whole image's geometry, or `None`
+    /// where the whole-image path must run: other settings, label 0, or a mask whose grid
+    /// differs from the image's (correctMask and its error messages live there).
+    fn read_region(
+        &self,
+        image_path: &Path,
+        mask_path: &Path,
+    ) -> Result<Option<(Volume, Volume, Geometry)>> {
         let s = &self.settings;
         let label = s.label();
         let original_only = s.image_types().iter().all(|it| it.image_type == ImageType::Original);
@@ -318,14 +340,7 @@ impl Extractor {
         let image = read_volume_region(image_path, &region)?;
         let labels = mask.crop(&region)?.data().mapv(|m| if m { label as f64 } else { 0.0 });
         let labels = Volume::new(labels, *image.geometry(), PixelType::Int32)?;
-        let mut extraction = self.run(
-            &image,
-            &labels,
-            &image_path.display().to_string(),
-            &mask_path.display().to_string(),
-        )?;
-        extraction.diagnostics.image_geometry = image_geometry;
-        Ok(Some(extraction))
+        Ok(Some((image, labels, image_geometry)))
     }
 
     /// Extracts the features of an image and a label volume already in memory (the mask is the
@@ -337,16 +352,6 @@ impl Extractor {
     /// As [`extract_volumes`](Self::extract_volumes), keeping the per-image-type, per-class
     /// grouping; `image_name` and `mask_name` name the inputs in errors.
     pub fn extract_image_types(
-        &self,
-        image: &Volume,
-        labels: &Volume,
-        image_name: &str,
-        mask_name: &str,
-    ) -> Result<Extraction> {
-        self.run(image, labels, image_name, mask_name)
-    }
-
-    fn run(
         &self,
         image: &Volume,
         labels: &Volume,
@@ -592,8 +597,8 @@ struct CheckedMask<'a> {
 fn select(
     class: FeatureClass,
     selection: &FeatureSelection,
-    all: Vec<(&'static str, f64)>,
-) -> Result<Vec<(&'static str, f64)>> {
+    all: FeatureValues,
+) -> Result<FeatureValues> {
     selection
         .names(class)
         .into_iter()

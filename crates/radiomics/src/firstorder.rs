@@ -24,6 +24,7 @@
 
 use radlsig_volume::{Binning, Mask, Volume, discretise};
 
+use crate::extractor::FeatureValues;
 use crate::{Error, Result};
 
 /// The features of this class as (PyRadiomics name, deprecated?), in PyRadiomics' order
@@ -194,7 +195,7 @@ impl Intensities {
 
 /// One value per entry of [`FEATURES`], in that order (deprecated features included; the
 /// extractor picks the enabled ones).
-pub fn features(roi: &Intensities) -> Result<Vec<(&'static str, f64)>> {
+pub fn features(roi: &Intensities) -> Result<FeatureValues> {
     let values = [
         percentile_10(roi),
         percentile_90(roi),

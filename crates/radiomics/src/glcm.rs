@@ -62,6 +62,7 @@
 
 use ndarray::ArrayView3;
 
+use crate::extractor::{FeatureValues, evaluate};
 use crate::texture::{
     CompactGrid, DiscretisedImage, TextureSettings, WeightingNorm, angles, check_distances,
     check_force_2d, roi_grid, shape_of,
@@ -105,10 +106,7 @@ pub const DEPRECATED_WITHOUT_VALUE: &[&str] =
     &["Dissimilarity", "Homogeneity1", "Homogeneity2", "SumVariance"];
 
 /// All GLCM features of `image`, one per entry of [`FEATURES`], in the same order.
-pub fn features(
-    image: &DiscretisedImage,
-    settings: &TextureSettings,
-) -> Result<Vec<(&'static str, f64)>> {
+pub fn features(image: &DiscretisedImage, settings: &TextureSettings) -> Result<FeatureValues> {
     let glcm = Glcm::new(image, settings)?;
     let functions: [fn(&Glcm) -> f64; 24] = [
         autocorrelation,
@@ -136,7 +134,7 @@ pub fn features(
         sum_entropy,
         sum_squares,
     ];
-    Ok(FEATURES.iter().zip(functions).map(|(&(name, _), f)| (name, f(&glcm))).collect())
+    Ok(evaluate(&glcm, FEATURES, &functions))
 }
 
 /// Per-matrix quantities PyRadiomics keeps in `coefficients` (symbols: module docs).

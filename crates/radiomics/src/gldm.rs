@@ -41,9 +41,10 @@
 
 use ndarray::Array2;
 
+use crate::extractor::{FeatureValues, evaluate};
 use crate::texture::{
-    CompactGrid, DiscretisedImage, TextureSettings, angles, check_distances, check_force_2d,
-    entropy, roi_grid, shape_of, variance,
+    CompactGrid, DiscretisedImage, SizeMatrix, TextureSettings, check_distances, check_force_2d,
+    neighbourhood,
 };
 use crate::{Error, Result, SettingProblem};
 
@@ -93,29 +94,16 @@ const FUNCTIONS: [fn(&Gldm) -> f64; 14] = [
 /// Computes every feature of [`FEATURES`], in that order.
 ///
 /// Fails as [`Gldm::new`] does.
-pub fn features(
-    image: &DiscretisedImage,
-    settings: &TextureSettings,
-) -> Result<Vec<(&'static str, f64)>> {
-    let m = Gldm::new(image, settings)?;
-    Ok(FEATURES.iter().zip(FUNCTIONS).map(|(&(name, _), f)| (name, f(&m))).collect())
+pub fn features(image: &DiscretisedImage, settings: &TextureSettings) -> Result<FeatureValues> {
+    Ok(evaluate(&Gldm::new(image, settings)?, FEATURES, &FUNCTIONS))
 }
 
 /// The grey level dependence matrix of an ROI with the coefficients PyRadiomics derives from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gldm {
-    /// `P(i, j)`, `N_g × N_d`.
-    matrix: Array2<f64>,
-    /// The grey level of each row (`i`).
-    gray_levels: Vec<f64>,
-    /// The dependence size of each column (`j`).
-    dependence_sizes: Vec<f64>,
-    /// `p_g(i)`.
-    pg: Vec<f64>,
-    /// `p_d(j)`.
-    pd: Vec<f64>,
-    /// `N_z`.
-    nz: f64,
+    /// `P(i, j)`, `N_g × N_d`, with the grey level `i` of each row, the dependence size `j` of
+    /// each column, `p_g`, `p_d` and `N_z`.
+    dependences: SizeMatrix,
 }
 
 impl Gldm {
@@ -138,17 +126,11 @@ impl Gldm {
             )));
         }
         let alpha = alpha as u32;
-        let shape = shape_of(image);
-        let offsets = angles(shape, &settings.distances, true, settings.force_2d_dimension);
-        if offsets.is_empty() {
-            return Err(Error::NoOffsets { family: "gldm", shape });
-        }
-        let border = settings.distances.iter().copied().max().unwrap_or(1) as usize;
-        let grid = roi_grid(image, border, "gldm")?;
-        let steps: Vec<isize> = offsets.iter().map(|&a| grid.offset(a)).collect();
+        let f2d = settings.force_2d_dimension;
+        let (grid, steps) = neighbourhood(image, &settings.distances, f2d, "gldm")?;
         let (index, levels) = (&grid.index, &grid.gray_levels);
 
-        let width = offsets.len() + 1;
+        let width = steps.len() + 1;
         let mut counts = vec![0u64; levels.len() * width];
         for &k in &grid.roi {
             let centre = index[k];
@@ -188,46 +170,28 @@ impl Gldm {
         gray_levels: Vec<f64>,
         dependence_sizes: Vec<f64>,
     ) -> Gldm {
-        assert_eq!(matrix.dim(), (gray_levels.len(), dependence_sizes.len()), "GLDM shape");
-        let pg: Vec<f64> = matrix.rows().into_iter().map(|r| r.sum()).collect();
-        let pd: Vec<f64> = matrix.columns().into_iter().map(|c| c.sum()).collect();
-        let mut nz = pd.iter().sum::<f64>();
-        if nz == 0.0 {
-            nz = 1.0;
-        }
-        Gldm { matrix, gray_levels, dependence_sizes, pg, pd, nz }
+        Gldm { dependences: SizeMatrix::new(matrix, gray_levels, dependence_sizes, "GLDM") }
     }
 
     /// `P(i, j)`: rows are [`Gldm::gray_levels`], columns [`Gldm::dependence_sizes`] — the
     /// layout of PyRadiomics' `P_gldm` (without its leading voxel axis).
     pub fn matrix(&self) -> &Array2<f64> {
-        &self.matrix
+        &self.dependences.matrix
     }
 
     /// The grey level (bin index) of each row, ascending.
     pub fn gray_levels(&self) -> &[f64] {
-        &self.gray_levels
+        &self.dependences.gray_levels
     }
 
     /// The dependence size `j` (1 + dependent neighbours) of each column, ascending.
     pub fn dependence_sizes(&self) -> &[f64] {
-        &self.dependence_sizes
+        &self.dependences.sizes
     }
 
     /// `N_z`, the number of dependence zones (= ROI voxels).
     pub fn zone_count(&self) -> f64 {
-        self.nz
-    }
-
-    /// Σ_i Σ_j P(i, j) · w(i, j), then divided by `N_z`.
-    fn weighted(&self, w: impl Fn(f64, f64) -> f64) -> f64 {
-        let mut total = 0.0;
-        for (row, &i) in self.matrix.rows().into_iter().zip(&self.gray_levels) {
-            for (&p, &j) in row.iter().zip(&self.dependence_sizes) {
-                total += p * w(i, j);
-            }
-        }
-        total / self.nz
+        self.dependences.nz
     }
 }
 
@@ -236,28 +200,28 @@ impl Gldm {
 /// `SDE = Σ_j p_d(j) / j² / N_z`. Large for heterogeneous textures. (PyRadiomics' docstring
 /// writes `i²`; its code, and this function, divide by `j²`.)
 pub fn small_dependence_emphasis(m: &Gldm) -> f64 {
-    m.pd.iter().zip(&m.dependence_sizes).map(|(p, j)| p / (j * j)).sum::<f64>() / m.nz
+    m.dependences.small_emphasis()
 }
 
 /// Large Dependence Emphasis (IBSI *high dependence emphasis*, IMOQ; `ngl_hde_3D`).
 ///
 /// `LDE = Σ_j p_d(j) · j² / N_z`. Large for homogeneous textures.
 pub fn large_dependence_emphasis(m: &Gldm) -> f64 {
-    m.pd.iter().zip(&m.dependence_sizes).map(|(p, j)| p * (j * j)).sum::<f64>() / m.nz
+    m.dependences.large_emphasis()
 }
 
 /// Gray Level Non-Uniformity (IBSI *grey level non-uniformity*, FP8K; `ngl_glnu_3D`).
 ///
 /// `GLN = Σ_i p_g(i)² / N_z`.
 pub fn gray_level_non_uniformity(m: &Gldm) -> f64 {
-    m.pg.iter().map(|p| p * p).sum::<f64>() / m.nz
+    m.dependences.gray_level_non_uniformity()
 }
 
 /// Dependence Non-Uniformity (IBSI *dependence count non-uniformity*, Z87G; `ngl_dcnu_3D`).
 ///
 /// `DN = Σ_j p_d(j)² / N_z`.
 pub fn dependence_non_uniformity(m: &Gldm) -> f64 {
-    m.pd.iter().map(|p| p * p).sum::<f64>() / m.nz
+    m.dependences.size_non_uniformity()
 }
 
 /// Dependence Non-Uniformity Normalized (IBSI *normalised dependence count non-uniformity*,
@@ -265,21 +229,21 @@ pub fn dependence_non_uniformity(m: &Gldm) -> f64 {
 ///
 /// `DNN = Σ_j p_d(j)² / N_z²`.
 pub fn dependence_non_uniformity_normalized(m: &Gldm) -> f64 {
-    m.pd.iter().map(|p| p * p).sum::<f64>() / (m.nz * m.nz)
+    m.dependences.size_non_uniformity_normalized()
 }
 
 /// Gray Level Variance (IBSI *grey level variance*, 1PFV; `ngl_gl_var_3D`).
 ///
 /// `GLV = Σ_i (p_g(i)/N_z) (i − μ)²`, `μ = Σ_i (p_g(i)/N_z) i`. 0 for a single grey level.
 pub fn gray_level_variance(m: &Gldm) -> f64 {
-    variance(&m.pg, &m.gray_levels, m.nz)
+    m.dependences.gray_level_variance()
 }
 
 /// Dependence Variance (IBSI *dependence count variance*, DNX2; `ngl_dc_var_3D`).
 ///
 /// `DV = Σ_j (p_d(j)/N_z) (j − μ)²`, `μ = Σ_j (p_d(j)/N_z) j`.
 pub fn dependence_variance(m: &Gldm) -> f64 {
-    variance(&m.pd, &m.dependence_sizes, m.nz)
+    m.dependences.size_variance()
 }
 
 /// Dependence Entropy (IBSI *dependence count entropy*, FCBV; `ngl_dc_entr_3D`).
@@ -287,21 +251,21 @@ pub fn dependence_variance(m: &Gldm) -> f64 {
 /// `DE = −Σ_i Σ_j p(i, j) log₂(p(i, j) + ε)`; IBSI has no `ε` (a one-cell matrix gives
 /// `≈ −3.2 × 10⁻¹⁶` here, 0 in IBSI).
 pub fn dependence_entropy(m: &Gldm) -> f64 {
-    entropy(m.matrix.iter(), m.nz)
+    m.dependences.entropy()
 }
 
 /// Low Gray Level Emphasis (IBSI *low grey level count emphasis*, TL9H; `ngl_lgce_3D`).
 ///
 /// `LGLE = Σ_i p_g(i) / i² / N_z`.
 pub fn low_gray_level_emphasis(m: &Gldm) -> f64 {
-    m.pg.iter().zip(&m.gray_levels).map(|(p, i)| p / (i * i)).sum::<f64>() / m.nz
+    m.dependences.low_gray_level_emphasis()
 }
 
 /// High Gray Level Emphasis (IBSI *high grey level count emphasis*, OAE7; `ngl_hgce_3D`).
 ///
 /// `HGLE = Σ_i p_g(i) · i² / N_z`.
 pub fn high_gray_level_emphasis(m: &Gldm) -> f64 {
-    m.pg.iter().zip(&m.gray_levels).map(|(p, i)| p * (i * i)).sum::<f64>() / m.nz
+    m.dependences.high_gray_level_emphasis()
 }
 
 /// Small Dependence Low Gray Level Emphasis (IBSI *low dependence low grey level emphasis*,
@@ -309,7 +273,7 @@ pub fn high_gray_level_emphasis(m: &Gldm) -> f64 {
 ///
 /// `SDLGLE = Σ_i Σ_j P(i, j) / (i² j²) / N_z`.
 pub fn small_dependence_low_gray_level_emphasis(m: &Gldm) -> f64 {
-    m.weighted(|i, j| 1.0 / ((i * i) * (j * j)))
+    m.dependences.small_low_gray_level_emphasis()
 }
 
 /// Small Dependence High Gray Level Emphasis (IBSI *low dependence high grey level emphasis*,
@@ -317,7 +281,7 @@ pub fn small_dependence_low_gray_level_emphasis(m: &Gldm) -> f64 {
 ///
 /// `SDHGLE = Σ_i Σ_j P(i, j) · i² / j² / N_z`.
 pub fn small_dependence_high_gray_level_emphasis(m: &Gldm) -> f64 {
-    m.weighted(|i, j| (i * i) / (j * j))
+    m.dependences.small_high_gray_level_emphasis()
 }
 
 /// Large Dependence Low Gray Level Emphasis (IBSI *high dependence low grey level emphasis*,
@@ -325,7 +289,7 @@ pub fn small_dependence_high_gray_level_emphasis(m: &Gldm) -> f64 {
 ///
 /// `LDLGLE = Σ_i Σ_j P(i, j) · j² / i² / N_z`.
 pub fn large_dependence_low_gray_level_emphasis(m: &Gldm) -> f64 {
-    m.weighted(|i, j| (j * j) / (i * i))
+    m.dependences.large_low_gray_level_emphasis()
 }
 
 /// Large Dependence High Gray Level Emphasis (IBSI *high dependence high grey level emphasis*,
@@ -333,31 +297,19 @@ pub fn large_dependence_low_gray_level_emphasis(m: &Gldm) -> f64 {
 ///
 /// `LDHGLE = Σ_i Σ_j P(i, j) · i² j² / N_z`.
 pub fn large_dependence_high_gray_level_emphasis(m: &Gldm) -> f64 {
-    m.weighted(|i, j| (i * i) * (j * j))
+    m.dependences.large_high_gray_level_emphasis()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array3, array};
-
-    fn image_2d(rows: &[&[u32]]) -> DiscretisedImage {
-        let (ny, nx) = (rows.len(), rows[0].len());
-        let levels = Array3::from_shape_fn((1, ny, nx), |(_, y, x)| rows[y][x]);
-        let mask = levels.mapv(|l| l > 0);
-        DiscretisedImage { levels, mask, spacing_zyx: [1.0; 3] }
-    }
+    use crate::texture::{docstring_image, image_2d};
+    use ndarray::array;
 
     /// PyRadiomics' own example (class docstring of `RadiomicsGLDM`), α = 0, δ = 1.
     #[test]
     fn docstring_example_matrix() {
-        let img = image_2d(&[
-            &[5, 2, 5, 4, 4],
-            &[3, 3, 3, 1, 3],
-            &[2, 1, 1, 1, 3],
-            &[4, 2, 2, 2, 3],
-            &[3, 5, 3, 3, 2],
-        ]);
+        let img = docstring_image();
         let m = Gldm::new(&img, &TextureSettings::default()).unwrap();
         let expected = array![
             [0., 1., 2., 1.],

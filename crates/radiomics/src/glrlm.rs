@@ -46,6 +46,7 @@
 
 use ndarray::ArrayView3;
 
+use crate::extractor::{FeatureValues, evaluate};
 use crate::texture::{
     CompactGrid, DiscretisedImage, TextureSettings, WeightingNorm, angles, check_force_2d, roi_grid,
 };
@@ -75,10 +76,7 @@ pub const FEATURES: &[(&str, bool)] = &[
 ];
 
 /// All GLRLM features of `image`, one per entry of [`FEATURES`], in the same order.
-pub fn features(
-    image: &DiscretisedImage,
-    settings: &TextureSettings,
-) -> Result<Vec<(&'static str, f64)>> {
+pub fn features(image: &DiscretisedImage, settings: &TextureSettings) -> Result<FeatureValues> {
     let glrlm = Glrlm::new(image, settings)?;
     let functions: [fn(&Glrlm) -> f64; 16] = [
         gray_level_non_uniformity,
@@ -98,7 +96,7 @@ pub fn features(
         short_run_high_gray_level_emphasis,
         short_run_low_gray_level_emphasis,
     ];
-    Ok(FEATURES.iter().zip(functions).map(|(&(name, _), f)| (name, f(&glrlm))).collect())
+    Ok(evaluate(&glrlm, FEATURES, &functions))
 }
 
 /// The weight PyRadiomics' GLRLM gives an angle (offset `[z, y, x]` in voxels) under a

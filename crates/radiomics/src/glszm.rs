@@ -34,11 +34,11 @@
 
 use ndarray::Array2;
 
+use crate::Result;
+use crate::extractor::{FeatureValues, evaluate};
 use crate::texture::{
-    CompactGrid, DiscretisedImage, TextureSettings, angles, check_force_2d, entropy, roi_grid,
-    shape_of, variance,
+    CompactGrid, DiscretisedImage, SizeMatrix, TextureSettings, check_force_2d, neighbourhood,
 };
-use crate::{Error, Result};
 
 /// The features of this family as `(PyRadiomics name, deprecated)`, in PyRadiomics' order
 /// (`getFeatureNames`, alphabetical). None is deprecated.
@@ -84,29 +84,16 @@ const FUNCTIONS: [fn(&Glszm) -> f64; 16] = [
 /// Computes every feature of [`FEATURES`], in that order.
 ///
 /// Fails as [`Glszm::new`] does.
-pub fn features(
-    image: &DiscretisedImage,
-    settings: &TextureSettings,
-) -> Result<Vec<(&'static str, f64)>> {
-    let m = Glszm::new(image, settings)?;
-    Ok(FEATURES.iter().zip(FUNCTIONS).map(|(&(name, _), f)| (name, f(&m))).collect())
+pub fn features(image: &DiscretisedImage, settings: &TextureSettings) -> Result<FeatureValues> {
+    Ok(evaluate(&Glszm::new(image, settings)?, FEATURES, &FUNCTIONS))
 }
 
 /// The grey level size zone matrix of an ROI with the coefficients PyRadiomics derives from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Glszm {
-    /// `P(i, j)`, `N_g × N_s`.
-    matrix: Array2<f64>,
-    /// The grey level of each row (`i`).
-    gray_levels: Vec<f64>,
-    /// The zone size of each column (`j`).
-    zone_sizes: Vec<f64>,
-    /// `p_g(i)`: zones per grey level.
-    pg: Vec<f64>,
-    /// `p_s(j)`: zones per size.
-    ps: Vec<f64>,
-    /// `N_z`.
-    nz: f64,
+    /// `P(i, j)`, `N_g × N_s`, with the grey level `i` of each row, the zone size `j` of each
+    /// column, `p_g`, `p_s` and `N_z`.
+    zones: SizeMatrix,
     /// `N_p`.
     np: f64,
 }
@@ -124,13 +111,7 @@ impl Glszm {
     /// offset fits in the ROI box (a box of one voxel; PyRadiomics fails there too).
     pub fn new(image: &DiscretisedImage, settings: &TextureSettings) -> Result<Glszm> {
         check_force_2d(settings)?;
-        let grid = roi_grid(image, 1, "glszm")?;
-        let shape = shape_of(image);
-        let offsets = angles(shape, &[1], true, settings.force_2d_dimension);
-        if offsets.is_empty() {
-            return Err(Error::NoOffsets { family: "glszm", shape });
-        }
-        let steps: Vec<isize> = offsets.iter().map(|&a| grid.offset(a)).collect();
+        let (grid, steps) = neighbourhood(image, &[1], settings.force_2d_dimension, "glszm")?;
         let CompactGrid { mut index, roi, gray_levels, .. } = grid;
 
         // Flood fill; a visited voxel is marked OUTSIDE so it is neither revisited nor joined.
@@ -186,55 +167,38 @@ impl Glszm {
     ///
     /// When the matrix shape does not match the two vectors.
     pub fn from_matrix(matrix: Array2<f64>, gray_levels: Vec<f64>, zone_sizes: Vec<f64>) -> Glszm {
-        assert_eq!(matrix.dim(), (gray_levels.len(), zone_sizes.len()), "GLSZM shape");
-        let pg: Vec<f64> = matrix.rows().into_iter().map(|r| r.sum()).collect();
-        let ps: Vec<f64> = matrix.columns().into_iter().map(|c| c.sum()).collect();
-        let mut nz = ps.iter().sum::<f64>();
-        if nz == 0.0 {
-            nz = 1.0;
-        }
-        let mut np = ps.iter().zip(&zone_sizes).map(|(p, j)| p * j).sum::<f64>();
+        let zones = SizeMatrix::new(matrix, gray_levels, zone_sizes, "GLSZM");
+        let mut np = zones.ps.iter().zip(&zones.sizes).map(|(p, j)| p * j).sum::<f64>();
         if np == 0.0 {
             np = 1.0;
         }
-        Glszm { matrix, gray_levels, zone_sizes, pg, ps, nz, np }
+        Glszm { zones, np }
     }
 
     /// `P(i, j)`: rows are [`Glszm::gray_levels`], columns [`Glszm::zone_sizes`] — the layout
     /// of PyRadiomics' `P_glszm` (without its leading voxel axis).
     pub fn matrix(&self) -> &Array2<f64> {
-        &self.matrix
+        &self.zones.matrix
     }
 
     /// The grey level (bin index) of each row, ascending.
     pub fn gray_levels(&self) -> &[f64] {
-        &self.gray_levels
+        &self.zones.gray_levels
     }
 
     /// The zone size of each column, ascending.
     pub fn zone_sizes(&self) -> &[f64] {
-        &self.zone_sizes
+        &self.zones.sizes
     }
 
     /// `N_z`, the number of zones.
     pub fn zone_count(&self) -> f64 {
-        self.nz
+        self.zones.nz
     }
 
     /// `N_p`, the number of ROI voxels represented by the matrix.
     pub fn voxel_count(&self) -> f64 {
         self.np
-    }
-
-    /// Σ_i Σ_j P(i, j) · w(i, j), then divided by `N_z`.
-    fn weighted(&self, w: impl Fn(f64, f64) -> f64) -> f64 {
-        let mut total = 0.0;
-        for (row, &i) in self.matrix.rows().into_iter().zip(&self.gray_levels) {
-            for (&p, &j) in row.iter().zip(&self.zone_sizes) {
-                total += p * w(i, j);
-            }
-        }
-        total / self.nz
     }
 }
 
@@ -242,21 +206,21 @@ impl Glszm {
 ///
 /// `SAE = Σ_j p_s(j) / j² / N_z`. Large for fine textures (many small zones).
 pub fn small_area_emphasis(m: &Glszm) -> f64 {
-    m.ps.iter().zip(&m.zone_sizes).map(|(p, j)| p / (j * j)).sum::<f64>() / m.nz
+    m.zones.small_emphasis()
 }
 
 /// Large Area Emphasis (IBSI *large zone emphasis*, 48P8; `szm_lze_3D`).
 ///
 /// `LAE = Σ_j p_s(j) · j² / N_z`. Large for coarse textures.
 pub fn large_area_emphasis(m: &Glszm) -> f64 {
-    m.ps.iter().zip(&m.zone_sizes).map(|(p, j)| p * (j * j)).sum::<f64>() / m.nz
+    m.zones.large_emphasis()
 }
 
 /// Gray Level Non-Uniformity (IBSI *grey level non-uniformity*, JNSA; `szm_glnu_3D`).
 ///
 /// `GLN = Σ_i p_g(i)² / N_z`. Low when zones are spread evenly over the grey levels.
 pub fn gray_level_non_uniformity(m: &Glszm) -> f64 {
-    m.pg.iter().map(|p| p * p).sum::<f64>() / m.nz
+    m.zones.gray_level_non_uniformity()
 }
 
 /// Gray Level Non-Uniformity Normalized (IBSI *normalised grey level non-uniformity*, Y1RO;
@@ -264,14 +228,14 @@ pub fn gray_level_non_uniformity(m: &Glszm) -> f64 {
 ///
 /// `GLNN = Σ_i p_g(i)² / N_z²`.
 pub fn gray_level_non_uniformity_normalized(m: &Glszm) -> f64 {
-    m.pg.iter().map(|p| p * p).sum::<f64>() / (m.nz * m.nz)
+    m.zones.gray_level_non_uniformity_normalized()
 }
 
 /// Size-Zone Non-Uniformity (IBSI *zone size non-uniformity*, 4JP3; `szm_zsnu_3D`).
 ///
 /// `SZN = Σ_j p_s(j)² / N_z`. Low when zones are spread evenly over the sizes.
 pub fn size_zone_non_uniformity(m: &Glszm) -> f64 {
-    m.ps.iter().map(|p| p * p).sum::<f64>() / m.nz
+    m.zones.size_non_uniformity()
 }
 
 /// Size-Zone Non-Uniformity Normalized (IBSI *normalised zone size non-uniformity*, VB3A;
@@ -279,28 +243,28 @@ pub fn size_zone_non_uniformity(m: &Glszm) -> f64 {
 ///
 /// `SZNN = Σ_j p_s(j)² / N_z²`.
 pub fn size_zone_non_uniformity_normalized(m: &Glszm) -> f64 {
-    m.ps.iter().map(|p| p * p).sum::<f64>() / (m.nz * m.nz)
+    m.zones.size_non_uniformity_normalized()
 }
 
 /// Zone Percentage (IBSI *zone percentage*, P30P; `szm_z_perc_3D`).
 ///
 /// `ZP = N_z / N_p`, in `[1/N_p, 1]`; 1 when every voxel is its own zone.
 pub fn zone_percentage(m: &Glszm) -> f64 {
-    m.nz / m.np
+    m.zones.nz / m.np
 }
 
 /// Gray Level Variance (IBSI *grey level variance*, BYLV; `szm_gl_var_3D`).
 ///
 /// `GLV = Σ_i (p_g(i)/N_z) (i − μ)²` with `μ = Σ_i (p_g(i)/N_z) i`. 0 for a single grey level.
 pub fn gray_level_variance(m: &Glszm) -> f64 {
-    variance(&m.pg, &m.gray_levels, m.nz)
+    m.zones.gray_level_variance()
 }
 
 /// Zone Variance (IBSI *zone size variance*, 3NSA; `szm_zs_var_3D`).
 ///
 /// `ZV = Σ_j (p_s(j)/N_z) (j − μ)²` with `μ = Σ_j (p_s(j)/N_z) j`. 0 when all zones have one size.
 pub fn zone_variance(m: &Glszm) -> f64 {
-    variance(&m.ps, &m.zone_sizes, m.nz)
+    m.zones.size_variance()
 }
 
 /// Zone Entropy (IBSI *zone size entropy*, GU8N; `szm_zs_entr_3D`).
@@ -308,21 +272,21 @@ pub fn zone_variance(m: &Glszm) -> f64 {
 /// `ZE = −Σ_i Σ_j p(i, j) log₂(p(i, j) + ε)`. IBSI has no `ε`; with it a matrix holding a single
 /// zone class gives `−log₂(1 + ε) ≈ −3.2 × 10⁻¹⁶` instead of 0, as in PyRadiomics.
 pub fn zone_entropy(m: &Glszm) -> f64 {
-    entropy(m.matrix.iter(), m.nz)
+    m.zones.entropy()
 }
 
 /// Low Gray Level Zone Emphasis (IBSI *low grey level zone emphasis*, XMSY; `szm_lgze_3D`).
 ///
 /// `LGLZE = Σ_i p_g(i) / i² / N_z`.
 pub fn low_gray_level_zone_emphasis(m: &Glszm) -> f64 {
-    m.pg.iter().zip(&m.gray_levels).map(|(p, i)| p / (i * i)).sum::<f64>() / m.nz
+    m.zones.low_gray_level_emphasis()
 }
 
 /// High Gray Level Zone Emphasis (IBSI *high grey level zone emphasis*, 5GN9; `szm_hgze_3D`).
 ///
 /// `HGLZE = Σ_i p_g(i) · i² / N_z`.
 pub fn high_gray_level_zone_emphasis(m: &Glszm) -> f64 {
-    m.pg.iter().zip(&m.gray_levels).map(|(p, i)| p * (i * i)).sum::<f64>() / m.nz
+    m.zones.high_gray_level_emphasis()
 }
 
 /// Small Area Low Gray Level Emphasis (IBSI *small zone low grey level emphasis*, 5RAI;
@@ -330,7 +294,7 @@ pub fn high_gray_level_zone_emphasis(m: &Glszm) -> f64 {
 ///
 /// `SALGLE = Σ_i Σ_j P(i, j) / (i² j²) / N_z`.
 pub fn small_area_low_gray_level_emphasis(m: &Glszm) -> f64 {
-    m.weighted(|i, j| 1.0 / ((i * i) * (j * j)))
+    m.zones.small_low_gray_level_emphasis()
 }
 
 /// Small Area High Gray Level Emphasis (IBSI *small zone high grey level emphasis*, HW1V;
@@ -338,7 +302,7 @@ pub fn small_area_low_gray_level_emphasis(m: &Glszm) -> f64 {
 ///
 /// `SAHGLE = Σ_i Σ_j P(i, j) · i² / j² / N_z`.
 pub fn small_area_high_gray_level_emphasis(m: &Glszm) -> f64 {
-    m.weighted(|i, j| (i * i) / (j * j))
+    m.zones.small_high_gray_level_emphasis()
 }
 
 /// Large Area Low Gray Level Emphasis (IBSI *large zone low grey level emphasis*, YH51;
@@ -346,7 +310,7 @@ pub fn small_area_high_gray_level_emphasis(m: &Glszm) -> f64 {
 ///
 /// `LALGLE = Σ_i Σ_j P(i, j) · j² / i² / N_z`.
 pub fn large_area_low_gray_level_emphasis(m: &Glszm) -> f64 {
-    m.weighted(|i, j| (j * j) / (i * i))
+    m.zones.large_low_gray_level_emphasis()
 }
 
 /// Large Area High Gray Level Emphasis (IBSI *large zone high grey level emphasis*, J17V;
@@ -354,31 +318,19 @@ pub fn large_area_low_gray_level_emphasis(m: &Glszm) -> f64 {
 ///
 /// `LAHGLE = Σ_i Σ_j P(i, j) · i² j² / N_z`.
 pub fn large_area_high_gray_level_emphasis(m: &Glszm) -> f64 {
-    m.weighted(|i, j| (i * i) * (j * j))
+    m.zones.large_high_gray_level_emphasis()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array3, array};
-
-    fn image_2d(rows: &[&[u32]]) -> DiscretisedImage {
-        let (ny, nx) = (rows.len(), rows[0].len());
-        let levels = Array3::from_shape_fn((1, ny, nx), |(_, y, x)| rows[y][x]);
-        let mask = levels.mapv(|l| l > 0);
-        DiscretisedImage { levels, mask, spacing_zyx: [1.0; 3] }
-    }
+    use crate::texture::{docstring_image, image_2d};
+    use ndarray::array;
 
     /// PyRadiomics' own example (class docstring of `RadiomicsGLSZM`), 8-connected.
     #[test]
     fn docstring_example_matrix() {
-        let img = image_2d(&[
-            &[5, 2, 5, 4, 4],
-            &[3, 3, 3, 1, 3],
-            &[2, 1, 1, 1, 3],
-            &[4, 2, 2, 2, 3],
-            &[3, 5, 3, 3, 2],
-        ]);
+        let img = docstring_image();
         let m = Glszm::new(&img, &TextureSettings::default()).unwrap();
         // Sizes 1..=5 all occur, so no column is dropped.
         let expected = array![

@@ -32,11 +32,11 @@
 
 use ndarray::Array2;
 
+use crate::Result;
+use crate::extractor::{FeatureValues, evaluate};
 use crate::texture::{
-    CompactGrid, DiscretisedImage, TextureSettings, angles, check_distances, check_force_2d,
-    roi_grid, shape_of,
+    CompactGrid, DiscretisedImage, TextureSettings, check_distances, check_force_2d, neighbourhood,
 };
-use crate::{Error, Result};
 
 /// The features of this family as `(PyRadiomics name, deprecated)`, in PyRadiomics' order
 /// (alphabetical). None is deprecated.
@@ -57,12 +57,8 @@ pub const MAX_COARSENESS: f64 = 1e6;
 /// Computes every feature of [`FEATURES`], in that order.
 ///
 /// Fails as [`Ngtdm::new`] does.
-pub fn features(
-    image: &DiscretisedImage,
-    settings: &TextureSettings,
-) -> Result<Vec<(&'static str, f64)>> {
-    let m = Ngtdm::new(image, settings)?;
-    Ok(FEATURES.iter().zip(FUNCTIONS).map(|(&(name, _), f)| (name, f(&m))).collect())
+pub fn features(image: &DiscretisedImage, settings: &TextureSettings) -> Result<FeatureValues> {
+    Ok(evaluate(&Ngtdm::new(image, settings)?, FEATURES, &FUNCTIONS))
 }
 
 /// The neighbouring grey tone difference matrix of an ROI with PyRadiomics' coefficients.
@@ -94,14 +90,8 @@ impl Ngtdm {
     pub fn new(image: &DiscretisedImage, settings: &TextureSettings) -> Result<Ngtdm> {
         check_force_2d(settings)?;
         check_distances(&settings.distances)?;
-        let shape = shape_of(image);
-        let offsets = angles(shape, &settings.distances, true, settings.force_2d_dimension);
-        if offsets.is_empty() {
-            return Err(Error::NoOffsets { family: "ngtdm", shape });
-        }
-        let border = settings.distances.iter().copied().max().unwrap_or(1) as usize;
-        let grid = roi_grid(image, border, "ngtdm")?;
-        let steps: Vec<isize> = offsets.iter().map(|&a| grid.offset(a)).collect();
+        let f2d = settings.force_2d_dimension;
+        let (grid, steps) = neighbourhood(image, &settings.distances, f2d, "ngtdm")?;
         let levels: Vec<f64> = grid.gray_levels.iter().map(|&g| g as f64).collect();
 
         let mut counts = vec![0.0f64; levels.len()];
@@ -259,14 +249,7 @@ pub fn strength(m: &Ngtdm) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::Array3;
-
-    fn image_2d(rows: &[&[u32]]) -> DiscretisedImage {
-        let (ny, nx) = (rows.len(), rows[0].len());
-        let levels = Array3::from_shape_fn((1, ny, nx), |(_, y, x)| rows[y][x]);
-        let mask = levels.mapv(|l| l > 0);
-        DiscretisedImage { levels, mask, spacing_zyx: [1.0; 3] }
-    }
+    use crate::texture::image_2d;
 
     /// PyRadiomics' own example (class docstring of `RadiomicsNGTDM`), δ = 1, 8 neighbours.
     #[test]

@@ -50,6 +50,7 @@
 use ndarray::{Array3, s};
 use radlsig_volume::Mask;
 
+use crate::extractor::{FeatureValues, evaluate};
 use crate::mesh::{Mesh3d, mesh_3d};
 use crate::{Error, Result};
 
@@ -78,7 +79,7 @@ pub const FEATURES: &[(&str, bool)] = &[
 /// All shape features of `mask`, one per entry of [`FEATURES`], in the same order.
 ///
 /// Fails when the mask selects no voxel.
-pub fn features(mask: &Mask) -> Result<Vec<(&'static str, f64)>> {
+pub fn features(mask: &Mask) -> Result<FeatureValues> {
     let shape = Shape::new(mask)?;
     let functions: [fn(&Shape) -> f64; 17] = [
         compactness1,
@@ -99,7 +100,7 @@ pub fn features(mask: &Mask) -> Result<Vec<(&'static str, f64)>> {
         surface_volume_ratio,
         voxel_volume,
     ];
-    Ok(FEATURES.iter().zip(functions).map(|(&(name, _), f)| (name, f(&shape))).collect())
+    Ok(evaluate(&shape, FEATURES, &functions))
 }
 
 /// The mesh and PCA quantities of a ROI, computed once; every feature function reads them.

@@ -30,6 +30,7 @@
 use ndarray::{Array2, Axis, s};
 use radlsig_volume::Mask;
 
+use crate::extractor::{FeatureValues, evaluate};
 use crate::mesh::{Mesh2d, mesh_2d};
 use crate::shape::principal_moments;
 use crate::{Error, Result, SettingProblem};
@@ -54,7 +55,7 @@ pub const FEATURES: &[(&str, bool)] = &[
 ///
 /// Fails when the mask selects no voxel, when `force_2d_dimension` > 2, or when the ROI is
 /// more than one voxel thick along it.
-pub fn features(mask: &Mask, force_2d_dimension: usize) -> Result<Vec<(&'static str, f64)>> {
+pub fn features(mask: &Mask, force_2d_dimension: usize) -> Result<FeatureValues> {
     let shape = Shape2D::new(mask, force_2d_dimension)?;
     let functions: [fn(&Shape2D) -> f64; 10] = [
         elongation,
@@ -68,7 +69,7 @@ pub fn features(mask: &Mask, force_2d_dimension: usize) -> Result<Vec<(&'static 
         spherical_disproportion,
         sphericity,
     ];
-    Ok(FEATURES.iter().zip(functions).map(|(&(name, _), f)| (name, f(&shape))).collect())
+    Ok(evaluate(&shape, FEATURES, &functions))
 }
 
 /// The contour and PCA quantities of a single-slice ROI, computed once; every feature function

@@ -1,7 +1,7 @@
 //! What the texture families (GLCM, GLRLM, GLSZM, GLDM, NGTDM) share: the discretised ROI,
 //! the texture settings and the neighbour offsets ("angles").
 
-use ndarray::Array3;
+use ndarray::{Array2, Array3};
 use radlsig_volume::{Binning, Mask, Volume, discretise};
 
 use crate::{Error, Result, SettingProblem};
@@ -268,21 +268,149 @@ impl CompactGrid {
     }
 }
 
-/// `Σ_k (c_k/n) (v_k − μ)²` with `μ = Σ_k (c_k/n) v_k`: the variance PyRadiomics computes from a
-/// marginal `c` over the values `v` (GLSZM and GLDM).
-pub(crate) fn variance(counts: &[f64], values: &[f64], n: f64) -> f64 {
-    let mu: f64 = counts.iter().zip(values).map(|(c, v)| (c / n) * v).sum();
-    counts.iter().zip(values).map(|(c, v)| (c / n) * (v - mu) * (v - mu)).sum()
+/// A grey level × size matrix, the layout GLSZM (zone sizes) and GLDM (dependence sizes)
+/// share, with its marginals and the reductions their features have in common.
+///
+/// `P(i, j)`: rows are the grey levels `i`, columns the sizes `j`; `p_g(i) = Σ_j P(i, j)`,
+/// `p_s(j) = Σ_i P(i, j)` and `N_z = Σ_i Σ_j P(i, j)` (taken as 1 for an empty matrix, as in
+/// PyRadiomics, so that no reduction divides by 0).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SizeMatrix {
+    /// `P(i, j)`.
+    pub(crate) matrix: Array2<f64>,
+    /// The grey level of each row (`i`).
+    pub(crate) gray_levels: Vec<f64>,
+    /// The size of each column (`j`).
+    pub(crate) sizes: Vec<f64>,
+    /// `p_g(i)`.
+    pub(crate) pg: Vec<f64>,
+    /// `p_s(j)`.
+    pub(crate) ps: Vec<f64>,
+    /// `N_z`.
+    pub(crate) nz: f64,
 }
 
-/// `−Σ p log₂(p + ε)` over `counts / n` (GLSZM and GLDM).
-pub(crate) fn entropy<'a>(counts: impl Iterator<Item = &'a f64>, n: f64) -> f64 {
-    -counts
-        .map(|c| {
-            let p = c / n;
-            p * (p + f64::EPSILON).log2()
-        })
-        .sum::<f64>()
+impl SizeMatrix {
+    /// The marginals of `matrix` (rows `gray_levels`, columns `sizes`), used as given.
+    ///
+    /// # Panics
+    ///
+    /// When the matrix shape does not match the two vectors (`family` names the matrix).
+    pub(crate) fn new(
+        matrix: Array2<f64>,
+        gray_levels: Vec<f64>,
+        sizes: Vec<f64>,
+        family: &str,
+    ) -> SizeMatrix {
+        assert_eq!(matrix.dim(), (gray_levels.len(), sizes.len()), "{family} shape");
+        let pg: Vec<f64> = matrix.rows().into_iter().map(|r| r.sum()).collect();
+        let ps: Vec<f64> = matrix.columns().into_iter().map(|c| c.sum()).collect();
+        let mut nz = ps.iter().sum::<f64>();
+        if nz == 0.0 {
+            nz = 1.0;
+        }
+        SizeMatrix { matrix, gray_levels, sizes, pg, ps, nz }
+    }
+
+    /// `Σ_j p_s(j) / j² / N_z`.
+    pub(crate) fn small_emphasis(&self) -> f64 {
+        self.ps.iter().zip(&self.sizes).map(|(p, j)| p / (j * j)).sum::<f64>() / self.nz
+    }
+
+    /// `Σ_j p_s(j) · j² / N_z`.
+    pub(crate) fn large_emphasis(&self) -> f64 {
+        self.ps.iter().zip(&self.sizes).map(|(p, j)| p * (j * j)).sum::<f64>() / self.nz
+    }
+
+    /// `Σ_i p_g(i)² / N_z`.
+    pub(crate) fn gray_level_non_uniformity(&self) -> f64 {
+        self.pg.iter().map(|p| p * p).sum::<f64>() / self.nz
+    }
+
+    /// `Σ_i p_g(i)² / N_z²`.
+    pub(crate) fn gray_level_non_uniformity_normalized(&self) -> f64 {
+        self.pg.iter().map(|p| p * p).sum::<f64>() / (self.nz * self.nz)
+    }
+
+    /// `Σ_j p_s(j)² / N_z`.
+    pub(crate) fn size_non_uniformity(&self) -> f64 {
+        self.ps.iter().map(|p| p * p).sum::<f64>() / self.nz
+    }
+
+    /// `Σ_j p_s(j)² / N_z²`.
+    pub(crate) fn size_non_uniformity_normalized(&self) -> f64 {
+        self.ps.iter().map(|p| p * p).sum::<f64>() / (self.nz * self.nz)
+    }
+
+    /// `Σ_i (p_g(i)/N_z) (i − μ)²` with `μ = Σ_i (p_g(i)/N_z) i`.
+    pub(crate) fn gray_level_variance(&self) -> f64 {
+        variance(&self.pg, &self.gray_levels, self.nz)
+    }
+
+    /// `Σ_j (p_s(j)/N_z) (j − μ)²` with `μ = Σ_j (p_s(j)/N_z) j`.
+    pub(crate) fn size_variance(&self) -> f64 {
+        variance(&self.ps, &self.sizes, self.nz)
+    }
+
+    /// `−Σ_i Σ_j p(i, j) log₂(p(i, j) + ε)` with `p = P / N_z`.
+    pub(crate) fn entropy(&self) -> f64 {
+        -self
+            .matrix
+            .iter()
+            .map(|c| {
+                let p = c / self.nz;
+                p * (p + f64::EPSILON).log2()
+            })
+            .sum::<f64>()
+    }
+
+    /// `Σ_i p_g(i) / i² / N_z`.
+    pub(crate) fn low_gray_level_emphasis(&self) -> f64 {
+        self.pg.iter().zip(&self.gray_levels).map(|(p, i)| p / (i * i)).sum::<f64>() / self.nz
+    }
+
+    /// `Σ_i p_g(i) · i² / N_z`.
+    pub(crate) fn high_gray_level_emphasis(&self) -> f64 {
+        self.pg.iter().zip(&self.gray_levels).map(|(p, i)| p * (i * i)).sum::<f64>() / self.nz
+    }
+
+    /// `Σ_i Σ_j P(i, j) / (i² j²) / N_z`.
+    pub(crate) fn small_low_gray_level_emphasis(&self) -> f64 {
+        self.weighted(|i, j| 1.0 / ((i * i) * (j * j)))
+    }
+
+    /// `Σ_i Σ_j P(i, j) · i² / j² / N_z`.
+    pub(crate) fn small_high_gray_level_emphasis(&self) -> f64 {
+        self.weighted(|i, j| (i * i) / (j * j))
+    }
+
+    /// `Σ_i Σ_j P(i, j) · j² / i² / N_z`.
+    pub(crate) fn large_low_gray_level_emphasis(&self) -> f64 {
+        self.weighted(|i, j| (j * j) / (i * i))
+    }
+
+    /// `Σ_i Σ_j P(i, j) · i² j² / N_z`.
+    pub(crate) fn large_high_gray_level_emphasis(&self) -> f64 {
+        self.weighted(|i, j| (i * i) * (j * j))
+    }
+
+    /// `Σ_i Σ_j P(i, j) · w(i, j)`, then divided by `N_z`.
+    fn weighted(&self, w: impl Fn(f64, f64) -> f64) -> f64 {
+        let mut total = 0.0;
+        for (row, &i) in self.matrix.rows().into_iter().zip(&self.gray_levels) {
+            for (&p, &j) in row.iter().zip(&self.sizes) {
+                total += p * w(i, j);
+            }
+        }
+        total / self.nz
+    }
+}
+
+/// `Σ_k (c_k/n) (v_k − μ)²` with `μ = Σ_k (c_k/n) v_k`: the variance PyRadiomics computes from a
+/// marginal `c` over the values `v`.
+fn variance(counts: &[f64], values: &[f64], n: f64) -> f64 {
+    let mu: f64 = counts.iter().zip(values).map(|(c, v)| (c / n) * v).sum();
+    counts.iter().zip(values).map(|(c, v)| (c / n) * (v - mu) * (v - mu)).sum()
 }
 
 /// Lays out `image` for a texture family's matrix builder (`family` names it in errors):
@@ -307,6 +435,29 @@ pub(crate) fn roi_grid(
         Some(0) => Err(Error::ZeroGrayLevel { family }),
         Some(_) => Ok(grid),
     }
+}
+
+/// The ROI grid of `image` and the flat steps of its neighbour offsets, for the GLSZM, GLDM
+/// and NGTDM builders: [`angles`] in both directions at `distances` (none along `force_2d`),
+/// on a [`roi_grid`] whose border holds the longest of them.
+///
+/// Fails when no offset fits in the ROI box (PyRadiomics fails there too), or as [`roi_grid`]
+/// does.
+pub(crate) fn neighbourhood(
+    image: &DiscretisedImage,
+    distances: &[u32],
+    force_2d: Option<usize>,
+    family: &'static str,
+) -> Result<(CompactGrid, Vec<isize>)> {
+    let shape = shape_of(image);
+    let offsets = angles(shape, distances, true, force_2d);
+    if offsets.is_empty() {
+        return Err(Error::NoOffsets { family, shape });
+    }
+    let border = distances.iter().copied().max().unwrap_or(1) as usize;
+    let grid = roi_grid(image, border, family)?;
+    let steps = offsets.iter().map(|&a| grid.offset(a)).collect();
+    Ok((grid, steps))
 }
 
 /// Checks `force2Ddimension`: 0, 1 or 2 (an array axis) when set.
@@ -335,6 +486,28 @@ pub(crate) fn check_distances(distances: &[u32]) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A one-slice discretised image for unit tests: `rows[y][x]` are the bin indices, 0 outside
+/// the ROI.
+#[cfg(test)]
+pub(crate) fn image_2d(rows: &[&[u32]]) -> DiscretisedImage {
+    let (ny, nx) = (rows.len(), rows[0].len());
+    let levels = Array3::from_shape_fn((1, ny, nx), |(_, y, x)| rows[y][x]);
+    let mask = levels.mapv(|l| l > 0);
+    DiscretisedImage { levels, mask, spacing_zyx: [1.0; 3] }
+}
+
+/// The 5 × 5 example image of PyRadiomics' GLSZM and GLDM class docstrings, for unit tests.
+#[cfg(test)]
+pub(crate) fn docstring_image() -> DiscretisedImage {
+    image_2d(&[
+        &[5, 2, 5, 4, 4],
+        &[3, 3, 3, 1, 3],
+        &[2, 1, 1, 1, 3],
+        &[4, 2, 2, 2, 3],
+        &[3, 5, 3, 3, 2],
+    ])
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use ndarray::{Array3, s};
 use rayon::prelude::*;
 
 use super::{HabitatCase, HabitatMap, HabitatModel, components, spatial};
-use crate::extractor::Extractor;
+use crate::extractor::{Extractor, image_type_prefix};
 use crate::settings::{ExtractionSettings, ImageType};
 use crate::{Error, Result};
 
@@ -192,21 +192,18 @@ impl HabitatModel {
 /// classes first, then the other classes per image type.
 fn extractor_columns(settings: &ExtractionSettings) -> Vec<String> {
     let mut names = Vec::new();
-    let prefix = |t: ImageType| match t {
-        ImageType::Original => "original".to_string(),
-        other => other.name().to_lowercase(),
-    };
-    for (class, selection) in settings.feature_classes().iter().filter(|(c, _)| c.is_shape()) {
-        for f in selection.names(*class) {
-            names.push(format!("original_{}_{f}", class.name()));
-        }
-    }
-    for it in settings.image_types() {
-        for (class, selection) in settings.feature_classes().iter().filter(|(c, _)| !c.is_shape()) {
+    let mut push = |image_type: ImageType, shape: bool| {
+        for (class, selection) in
+            settings.feature_classes().iter().filter(|(c, _)| c.is_shape() == shape)
+        {
             for f in selection.names(*class) {
-                names.push(format!("{}_{}_{f}", prefix(it.image_type), class.name()));
+                names.push(format!("{}_{}_{f}", image_type_prefix(image_type), class.name()));
             }
         }
+    };
+    push(ImageType::Original, true);
+    for it in settings.image_types() {
+        push(it.image_type, false);
     }
     names
 }

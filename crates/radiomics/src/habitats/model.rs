@@ -109,14 +109,7 @@ impl HabitatModel {
             } else {
                 vec![Standardization { center: 0.0, scale: 1.0 }; sequences.len()]
             };
-        let plan = VoxelPlan {
-            features,
-            radius: settings.radius() as usize,
-            entropy_bins: intensity_scales
-                .iter()
-                .map(|s| (*s, settings.entropy_bin_width() * s.scale))
-                .collect(),
-        };
+        let plan = voxel_plan(settings, &intensity_scales);
 
         // Pass 2: voxel features, their pooled moments, and each case's draw.
         let draws: Vec<CaseDraw> = (0..n)
@@ -224,15 +217,7 @@ impl HabitatModel {
     }
 
     fn plan(&self) -> VoxelPlan<'_> {
-        VoxelPlan {
-            features: self.settings.voxel_features(),
-            radius: self.settings.radius() as usize,
-            entropy_bins: self
-                .intensity_scales
-                .iter()
-                .map(|s| (*s, self.settings.entropy_bin_width() * s.scale))
-                .collect(),
-        }
+        voxel_plan(&self.settings, &self.intensity_scales)
     }
 
     /// The habitat map of `case`: each mask voxel labelled with its nearest centroid.
@@ -259,6 +244,22 @@ impl HabitatModel {
         }
         let labels = Volume::new(data, *case.mask.geometry(), PixelType::UInt8)?;
         Ok(HabitatMap { labels, k: self.k, counts })
+    }
+}
+
+/// The voxel features of `settings`, with entropy bins in the pooled grey-level scale of each
+/// sequence (`intensity_scales`).
+fn voxel_plan<'a>(
+    settings: &'a HabitatSettings,
+    intensity_scales: &[Standardization],
+) -> VoxelPlan<'a> {
+    VoxelPlan {
+        features: settings.voxel_features(),
+        radius: settings.radius() as usize,
+        entropy_bins: intensity_scales
+            .iter()
+            .map(|s| (*s, settings.entropy_bin_width() * s.scale))
+            .collect(),
     }
 }
 
