@@ -307,6 +307,9 @@ mod tests {
                 assert!(e.contains(n), "{n:?} missing from {e}");
             }
         };
+        // A byte-order mark (as Excel writes) is not part of the first column's name.
+        std::fs::write(&path, "\u{feff}Image,Mask\na.nrrd,m.nrrd\n").unwrap();
+        assert_eq!(BatchManifest::read(&path).unwrap().columns, ["Image", "Mask"]);
         fails("Image,Label\na.nrrd,1\n", &["cases.csv", "no Mask column", "Image, Label"]);
         fails("Image,Mask\n", &["cases.csv: no cases"]);
         fails("Image,Mask\na,m\n ,m\n", &["cases.csv line 3: empty Image"]);
