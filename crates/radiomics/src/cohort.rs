@@ -167,7 +167,8 @@ impl CohortFeatures {
             .iter()
             .any(|c| c.label.is_some())
             .then(|| cases.iter().map(|c| c.label).collect());
-        let fields: [(&'static str, fn(&Case) -> &Option<String>); 2] =
+        type Field = fn(&Case) -> &Option<String>;
+        let fields: [(&'static str, Field); 2] =
             [("split", |c| &c.split), ("center", |c| &c.center)];
         let text = fields
             .into_iter()
