@@ -5,14 +5,14 @@
 //! Everything is computed and rendered in memory first; files are written only when all of it
 //! succeeded, each through a temporary file and a rename, so a failure leaves no partial output.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
-use polars::prelude::{CsvWriter, DataFrame, SerWriter};
 use radlsig_evaluate::{
     AucCiMethod, BootstrapConfig, Direction, EvaluationPlan, ScaleChoice, ScoreScale,
-    calibration_svg, evaluate_predictions, read_predictions, roc_svg,
+    evaluate_predictions, evaluation_files, read_predictions,
 };
+use radlsig_experiment::tables::write_bytes;
 
 /// Flags of `radlsig evaluate`.
 #[derive(Debug, clap::Args)]
@@ -103,16 +103,6 @@ impl Args {
     }
 }
 
-/// A frame as CSV text (with a header row); `name` labels errors.
-pub(crate) fn csv_bytes(df: &DataFrame, name: &str) -> anyhow::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    CsvWriter::new(&mut buf)
-        .include_header(true)
-        .finish(&mut df.clone())
-        .with_context(|| format!("rendering {name}"))?;
-    Ok(buf)
-}
-
 /// Computes everything, then writes the outputs.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let plan = args.plan()?;
@@ -120,20 +110,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let df = read_predictions(&args.predictions)?;
     let evaluation =
         evaluate_predictions(&df, &plan, &table).with_context(|| format!("evaluating {table}"))?;
-    let outputs: Vec<(&str, Vec<u8>)> = vec![
-        ("metrics.csv", csv_bytes(&evaluation.metrics, "metrics.csv")?),
-        ("comparisons.csv", csv_bytes(&evaluation.comparisons, "comparisons.csv")?),
-        ("roc.csv", csv_bytes(&evaluation.roc, "roc.csv")?),
-        ("calibration.csv", csv_bytes(&evaluation.calibration, "calibration.csv")?),
-        ("decision_curve.csv", csv_bytes(&evaluation.decision_curve, "decision_curve.csv")?),
-        ("settings.csv", csv_bytes(&plan.to_frame()?, "settings.csv")?),
-        ("roc.svg", roc_svg(&evaluation)?.into_bytes()),
-        ("calibration.svg", calibration_svg(&evaluation)?.into_bytes()),
-    ];
+    let outputs = evaluation_files(&evaluation, &plan).context("rendering the outputs")?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     for (name, bytes) in &outputs {
-        write_file(&args.out.join(name), bytes)?;
+        write_bytes(&args.out.join(name), bytes)?;
     }
     for w in &evaluation.warnings {
         eprintln!("warning: {w}");
@@ -146,11 +127,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     println!("wrote {} files to {}", outputs.len(), args.out.display());
     Ok(())
-}
-
-/// Writes bytes to `path` through a temporary file and a rename.
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    radlsig_volume::write_atomically(path, |tmp| -> anyhow::Result<()> {
-        std::fs::write(tmp, bytes).with_context(|| format!("writing {}", path.display()))
-    })
 }

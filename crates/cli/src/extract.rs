@@ -15,17 +15,15 @@
 //! extension; nothing is written when every case fails.
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use polars::prelude::{Column, CsvWriter, DataFrame, ParquetWriter, SerWriter};
 use radlsig_cohort::Manifest;
+use radlsig_experiment::tables::{TableFormat, write_table};
+use radlsig_experiment::{cohort_frame, write_feature_table};
 use radlsig_radiomics::batch::{BatchManifest, FeatureTable};
-use radlsig_radiomics::cohort::{
-    CaseColumns, CohortFeatureOptions, CohortFeatures, extract_cohort, fit_rows,
-};
+use radlsig_radiomics::cohort::{CohortFeatureOptions, extract_cohort, fit_rows};
 use radlsig_radiomics::habitats::read_habitat_settings;
 use radlsig_radiomics::{ExtractionSettings, Extractor};
 
@@ -72,19 +70,10 @@ pub struct Args {
     jobs: Option<usize>,
 }
 
-/// Whether `path` names a Parquet output (`.parquet`) rather than CSV (`.csv`).
-fn is_parquet(path: &Path) -> anyhow::Result<bool> {
-    match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
-        Some("csv") => Ok(false),
-        Some("parquet") => Ok(true),
-        _ => bail!("{}: output must end in .csv or .parquet", path.display()),
-    }
-}
-
 /// Runs `radlsig extract`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     // Check everything that does not need a volume first.
-    let parquet = is_parquet(&args.out)?;
+    TableFormat::of(&args.out)?;
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty())
         && !parent.is_dir()
     {
@@ -105,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("--jobs must be at least 1");
     }
     if let Some(cohort) = &args.cohort {
-        return run_cohort(cohort, &args, extractor, parquet);
+        return run_cohort(cohort, &args, extractor);
     }
     // One pool for everything: cases run in parallel in a batch, and the feature classes of a
     // case in parallel too (`--jobs 1` is fully single-threaded).
@@ -118,9 +107,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let fv = extractor.extract(image, mask)?;
             let cell = |p: &Path| vec![Some(p.display().to_string())];
             let carried = vec![("Image".into(), cell(image)), ("Mask".into(), cell(mask))];
-            write_table(&args.out, parquet, &FeatureTable::new(carried, vec![fv])?)
+            Ok(write_feature_table(&args.out, &FeatureTable::new(carried, vec![fv])?)?)
         }
-        (None, None, Some(manifest)) => run_batch(manifest, &extractor, &args.out, parquet),
+        (None, None, Some(manifest)) => run_batch(manifest, &extractor, &args.out),
         _ => bail!("give either --image and --mask, or --manifest"),
     })
 }
@@ -133,7 +122,7 @@ fn progress(n: usize) -> anyhow::Result<ProgressBar> {
 }
 
 /// `--manifest`: PyRadiomics' batch mode.
-fn run_batch(path: &Path, extractor: &Extractor, out: &Path, parquet: bool) -> anyhow::Result<()> {
+fn run_batch(path: &Path, extractor: &Extractor, out: &Path) -> anyhow::Result<()> {
     let batch = BatchManifest::read(path)?;
     let bar = progress(batch.cases.len())?;
     let results = batch.extract(extractor, &|case, error| {
@@ -151,7 +140,7 @@ fn run_batch(path: &Path, extractor: &Extractor, out: &Path, parquet: bool) -> a
     if failed == total {
         bail!("all {total} cases of {} failed; no output written", path.display());
     }
-    write_table(out, parquet, &FeatureTable::from_batch(&batch, results)?)?;
+    write_feature_table(out, &FeatureTable::from_batch(&batch, results)?)?;
     summary(failed, total, out)
 }
 
@@ -168,7 +157,7 @@ fn summary(failed: usize, total: usize, out: &Path) -> anyhow::Result<()> {
 
 /// `--cohort`: reads the manifest and the habitat settings, then hands over to
 /// [`extract_cohort`].
-fn run_cohort(path: &Path, args: &Args, extractor: Extractor, parquet: bool) -> anyhow::Result<()> {
+fn run_cohort(path: &Path, args: &Args, extractor: Extractor) -> anyhow::Result<()> {
     let habitats = args.habitats.as_deref().map(read_habitat_settings).transpose()?;
     let manifest = Manifest::load(path)?;
     let fit_rows = match habitats {
@@ -207,72 +196,6 @@ fn run_cohort(path: &Path, args: &Args, extractor: Extractor, parquet: bool) -> 
     if features.ids.is_empty() {
         bail!("all {total} cases of {} failed; no output written", path.display());
     }
-    // `ID`, then the outcome and grouping columns some case has, then the features.
-    let mut df = cohort_frame(&features)?;
-    let CaseColumns { label, text } = features.case_columns(&manifest);
-    let label = label.map(|v| {
-        Column::new("label".into(), v.into_iter().map(|l| l.map(i32::from)).collect::<Vec<_>>())
-    });
-    let text = text.into_iter().map(|(name, values)| Column::new(name.into(), values));
-    for (at, column) in label.into_iter().chain(text).enumerate() {
-        df.insert_column(at + 1, column).context("building the output table")?;
-    }
-    write_frame(&args.out, parquet, &mut df)?;
+    write_table(&args.out, &mut cohort_frame(&features, &manifest)?)?;
     summary(features.failures.len(), total, &args.out)
-}
-
-/// A cohort's feature table: `ID` (text) first, then one float column per name, null for
-/// `None`.
-pub fn cohort_frame(features: &CohortFeatures) -> anyhow::Result<DataFrame> {
-    let mut columns = Vec::with_capacity(features.names.len() + 1);
-    columns.push(Column::new("ID".into(), features.ids.clone()));
-    for (j, name) in features.names.iter().enumerate() {
-        let values: Vec<Option<f64>> = features.values.iter().map(|row| row[j]).collect();
-        columns.push(Column::new(name.as_str().into(), values));
-    }
-    DataFrame::new(features.ids.len(), columns).context("building the feature table")
-}
-
-/// Writes a feature table as CSV (the library's writer: a single case costs milliseconds,
-/// Polars' first use alone several) or Parquet, atomically.
-fn write_table(out: &Path, parquet: bool, table: &FeatureTable) -> anyhow::Result<()> {
-    if !parquet {
-        return Ok(table.write_csv(out)?);
-    }
-    let mut columns: Vec<Column> = Vec::with_capacity(table.carried.len() + table.names.len());
-    for (name, values) in &table.carried {
-        columns.push(Column::new(name.into(), values));
-    }
-    for (j, name) in table.names.iter().enumerate() {
-        let values: Vec<f64> = table.rows.iter().map(|row| row[j]).collect();
-        columns.push(Column::new(name.into(), values));
-    }
-    let mut df = DataFrame::new(table.rows.len(), columns).context("building the output table")?;
-    write_frame(out, parquet, &mut df)
-}
-
-/// Writes a table as CSV or Parquet, atomically.
-fn write_frame(out: &Path, parquet: bool, df: &mut DataFrame) -> anyhow::Result<()> {
-    radlsig_volume::write_atomically(out, |tmp| -> anyhow::Result<()> {
-        let mut file = File::create(tmp).with_context(|| format!("creating {}", out.display()))?;
-        match parquet {
-            false => CsvWriter::new(&mut file).include_header(true).finish(df),
-            true => ParquetWriter::new(&mut file).finish(df).map(|_| ()),
-        }
-        .with_context(|| format!("writing {}", out.display()))?;
-        file.sync_all().with_context(|| format!("writing {}", out.display()))?;
-        Ok(())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats() {
-        assert!(!is_parquet(Path::new("a/b.CSV")).unwrap());
-        assert!(is_parquet(Path::new("b.parquet")).unwrap());
-        assert!(is_parquet(Path::new("b.xlsx")).is_err());
-    }
 }

@@ -18,15 +18,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for path in &args.files {
         let v = read_volume(path).with_context(|| format!("reading {}", path.display()))?;
         let g = v.geometry();
-        let (mut min, mut max, mut non_finite) = (f64::INFINITY, f64::NEG_INFINITY, 0usize);
-        for &x in v.data() {
-            if x.is_finite() {
-                min = min.min(x);
-                max = max.max(x);
-            } else {
-                non_finite += 1;
-            }
-        }
+        let (min, max) = v.finite_range().unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
+        let non_finite = v.count_non_finite();
         println!("{}", path.display());
         println!("  size (x,y,z)    {:?}", g.size);
         println!("  spacing (mm)    {:?}", g.spacing);

@@ -1,9 +1,14 @@
 //! The `radlsig` command. It only wires things together: each subcommand parses its flags,
-//! turns them into a checked plan, and hands it to one library entry point.
+//! turns them into a checked plan, and hands it to one library entry point. The subcommand
+//! modules import only libraries; what they share (progress bars, the compute flags) is here.
 
 use std::process::ExitCode;
+use std::sync::Mutex;
 
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use radlsig_deep::{ComputeDevice, EpochRecord, TrainingObserver, TrainingPlan};
 
 /// mimalloc, keeping freed memory mapped (see `radlsig_alloc`): the CNN allocates and frees
 /// activation-sized buffers every layer and step, which glibc hands back to the kernel and
@@ -74,5 +79,132 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// A progress bar on stderr with an indicatif template.
+fn bar(len: usize, template: &str) -> ProgressBar {
+    let style =
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    ProgressBar::new(len as u64).with_style(style)
+}
+
+/// The progress of a run on stderr: one bar per counted step, notes as lines, an epoch bar
+/// for CNN training.
+#[derive(Default)]
+struct Bars {
+    current: Mutex<Option<ProgressBar>>,
+}
+
+impl radlsig_experiment::Observer for Bars {
+    fn begin(&self, what: &str, len: usize) {
+        let new = bar(len, &format!("{what} {{pos}}/{{len}} {{wide_bar}} {{eta}}"));
+        if let Some(old) = self.current.lock().expect("no panic while drawing").replace(new) {
+            old.finish_and_clear();
+        }
+    }
+
+    fn advance(&self) {
+        if let Some(b) = &*self.current.lock().expect("no panic while drawing") {
+            b.inc(1);
+        }
+    }
+
+    fn end(&self) {
+        if let Some(b) = self.current.lock().expect("no panic while drawing").take() {
+            b.finish_and_clear();
+        }
+    }
+
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
+    fn training(&self) -> Box<dyn TrainingObserver + '_> {
+        Box::new(EpochBar::default())
+    }
+}
+
+/// The epoch progress bar of CNN training, with one line per finished epoch; cleared when
+/// dropped.
+#[derive(Default)]
+struct EpochBar {
+    bar: Option<ProgressBar>,
+}
+
+impl Drop for EpochBar {
+    fn drop(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl TrainingObserver for EpochBar {
+    fn start(&mut self, plan: &TrainingPlan) {
+        let remaining = (plan.epochs + 1).saturating_sub(plan.first_epoch) * plan.batches_per_epoch;
+        self.bar = Some(bar(remaining, "epoch {prefix} {wide_bar} {pos}/{len} {msg} {eta}"));
+        eprintln!(
+            "training on {} cases, validating on {} ({}); class weights {:.3}/{:.3}",
+            plan.train_cases,
+            plan.validation_cases,
+            if plan.inner_split { "inner split" } else { "validation split" },
+            plan.class_weights[0],
+            plan.class_weights[1]
+        );
+    }
+
+    fn batch(&mut self, epoch: usize, _batch: usize, _batches: usize, loss: f64) {
+        if let Some(bar) = &self.bar {
+            bar.set_prefix(epoch.to_string());
+            bar.set_message(format!("loss {loss:.4}"));
+            bar.inc(1);
+        }
+    }
+
+    fn epoch(&mut self, history: &[EpochRecord]) -> Result<radlsig_deep::Control, String> {
+        if let (Some(bar), Some(last)) = (&self.bar, history.last()) {
+            let auc = |a: Option<f64>| a.map_or("-".into(), |v| format!("{v:.4}"));
+            bar.println(format!(
+                "epoch {:>3}  loss {:.4}  train AUC {}  val AUC {}  lr {:.2e}  {:.1}s{}",
+                last.epoch,
+                last.loss,
+                auc(last.train_auc),
+                auc(last.val_auc),
+                last.learning_rate,
+                last.seconds,
+                if last.best { "  *" } else { "" }
+            ));
+        }
+        Ok(radlsig_deep::Control::Continue)
+    }
+}
+
+/// Backend and threads, shared by `train-cnn` and `embed`.
+#[derive(Debug, clap::Args)]
+struct ComputeArgs {
+    /// Compute backend: cpu (default), ndarray or wgpu (the last two need the cargo features
+    /// `ndarray` / `gpu`).
+    #[arg(long, default_value = "cpu", value_name = "DEVICE")]
+    device: ComputeDevice,
+    /// CPU threads (default: all cores). Results are bit-reproducible for a given seed and
+    /// thread count.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+impl ComputeArgs {
+    /// Sizes the global thread pool (used by the CPU backend and by preprocessing).
+    fn apply(&self) -> anyhow::Result<()> {
+        if let Some(n) = self.threads {
+            if n == 0 {
+                bail!("--threads must be at least 1");
+            }
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build_global()
+                .context("setting up the thread pool")?;
+        }
+        Ok(())
     }
 }

@@ -40,6 +40,7 @@ mod bootstrap;
 mod calibration;
 mod delong;
 mod error;
+mod output;
 mod plot;
 mod report;
 mod roc;
@@ -65,6 +66,7 @@ pub use delong::{
     delong_placements, roc_test_delong_paired, roc_test_delong_unpaired,
 };
 pub use error::{Error, Result};
+pub use output::{csv_bytes, evaluation_files};
 pub use plot::{calibration_svg, roc_svg};
 pub use report::{
     AucCiMethod, CurveSummary, Evaluation, EvaluationPlan, ScaleChoice, evaluate_predictions,

@@ -30,23 +30,71 @@ pub fn in_ci() -> bool {
 
 /// The path of `relative` inside the shared folder, if it exists.
 ///
+/// A missing file is an error (a panic: the test fails) in CI and wherever the shared folder
+/// itself is present — then the file should be there, and a test that quietly passed without
+/// it would hide the problem. Only when the whole shared folder is absent (a checkout without
+/// the reference data) does the test skip: it returns `None`, and the first skip of a `cargo
+/// test` run prints one summary line on stderr saying so.
+///
 /// # Panics
 ///
-/// When it does not exist and [`in_ci`] is true.
+/// When the file does not exist and [`in_ci`] is true or the shared folder exists.
 pub fn require(relative: &str) -> Option<PathBuf> {
-    let path = shared_dir().join(relative);
+    let dir = shared_dir();
+    let path = dir.join(relative);
     if path.exists() {
         return Some(path);
     }
-    let msg = format!(
-        "reference data {} is missing (set RADLSIG_SHARED or place the shared folder beside the checkout)",
-        path.display()
-    );
-    if in_ci() {
-        panic!("{msg}");
+    if in_ci() || dir.is_dir() {
+        panic!(
+            "reference data {} is missing from {} (set RADLSIG_SHARED to another copy of the \
+             shared folder)",
+            relative,
+            dir.display()
+        );
     }
-    eprintln!("skipping: {msg}");
+    announce_skips(&dir);
     None
+}
+
+/// Prints, once per `cargo test` run, that tests are skipped for want of the shared folder.
+///
+/// Every test binary of one run is a child of the same `cargo` process, so a marker file named
+/// after that process (its PID and start time, so a reused PID does not match) in the temporary
+/// folder tells the later binaries that the line was printed. The line goes straight to the
+/// process's stderr, past the test harness's output capture.
+fn announce_skips(dir: &Path) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if first_in_this_cargo_run() {
+            let line = format!(
+                "note: the shared reference folder {} is missing: the tests that need it are \
+                 skipped (they pass without checking anything); set RADLSIG_SHARED, or CI=true to \
+                 make them fail\n",
+                dir.display()
+            );
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+        }
+    });
+}
+
+/// Whether no other test binary of this `cargo test` run has claimed the skip message yet.
+#[cfg(unix)]
+fn first_in_this_cargo_run() -> bool {
+    let parent = std::os::unix::process::parent_id();
+    // Field 22 of /proc/PID/stat (the start time), counted after the parenthesised name.
+    let started = std::fs::read_to_string(format!("/proc/{parent}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit(')').next()?.split_whitespace().nth(19).map(str::to_owned))
+        .unwrap_or_default();
+    let marker = std::env::temp_dir().join(format!("radlsig-shared-missing-{parent}-{started}"));
+    std::fs::OpenOptions::new().write(true).create_new(true).open(marker).is_ok()
+}
+
+/// Elsewhere every test binary says it once.
+#[cfg(not(unix))]
+fn first_in_this_cargo_run() -> bool {
+    true
 }
 
 /// The Mann–Whitney AUC of `scores` for the cases where `positive` is true against the others,

@@ -152,6 +152,14 @@ impl Volume {
         })
     }
 
+    /// The smallest and largest finite voxel values (`None` when no voxel is finite).
+    pub fn finite_range(&self) -> Option<(f64, f64)> {
+        self.data.iter().filter(|v| v.is_finite()).fold(None, |range, &v| match range {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+    }
+
     /// The distinct values of the volume, sorted (for label volumes).
     pub fn distinct_values(&self) -> Vec<f64> {
         let mut values: Vec<f64> = self.data.iter().copied().filter(|v| v.is_finite()).collect();
@@ -246,7 +254,9 @@ impl Mask {
                         None => continue,
                     },
                     None => match row.iter().position(|&b| b) {
-                        Some(f) => (f, row.len() - 1 - row.iter().rev().position(|&b| b).unwrap_or(0)),
+                        Some(f) => {
+                            (f, row.len() - 1 - row.iter().rev().position(|&b| b).unwrap_or(0))
+                        }
                         None => continue,
                     },
                 };
@@ -343,7 +353,9 @@ impl BoundingBox {
         }
     }
 
-    fn slice_info(&self) -> ndarray::SliceInfo<[ndarray::SliceInfoElem; 3], ndarray::Ix3, ndarray::Ix3> {
+    fn slice_info(
+        &self,
+    ) -> ndarray::SliceInfo<[ndarray::SliceInfoElem; 3], ndarray::Ix3, ndarray::Ix3> {
         s![
             self.lower[0]..=self.upper[0],
             self.lower[1]..=self.upper[1],
@@ -388,9 +400,16 @@ mod tests {
         let bb = m.bounding_box().unwrap();
         assert_eq!(bb, BoundingBox { lower: [1, 2, 3], upper: [2, 3, 4] });
         // A strided (non-contiguous) view gives the same box.
-        let flipped = Mask::new(m.data().slice(ndarray::s![.., .., ..;-1]).to_owned(), *m.geometry()).unwrap();
-        assert_eq!(flipped.bounding_box().unwrap(), BoundingBox { lower: [1, 2, 1], upper: [2, 3, 2] });
-        let empty = Mask::new(Array3::from_elem((2, 2, 2), false), Geometry::new([2, 2, 2], [1.0; 3])).unwrap();
+        let flipped =
+            Mask::new(m.data().slice(ndarray::s![.., .., ..;-1]).to_owned(), *m.geometry())
+                .unwrap();
+        assert_eq!(
+            flipped.bounding_box().unwrap(),
+            BoundingBox { lower: [1, 2, 1], upper: [2, 3, 2] }
+        );
+        let empty =
+            Mask::new(Array3::from_elem((2, 2, 2), false), Geometry::new([2, 2, 2], [1.0; 3]))
+                .unwrap();
         assert_eq!(empty.bounding_box(), None);
         assert_eq!(bb.shape(), [2, 2, 2]);
         let p = bb.padded(5, [4, 5, 6]);
@@ -422,5 +441,16 @@ mod tests {
         assert_eq!(PixelType::Int16.cast(40000.0), 32767.0);
         assert_eq!(PixelType::UInt8.cast(-3.0), 0.0);
         assert_eq!(PixelType::Float64.cast(0.1), 0.1);
+    }
+
+    #[test]
+    fn finite_range_skips_non_finite_voxels() {
+        let g = Geometry::new([3, 1, 1], [1.0; 3]);
+        let data = Array3::from_shape_vec((1, 1, 3), vec![f64::NAN, -2.5, 4.0]).unwrap();
+        let v = Volume::new(data, g, PixelType::Float32).unwrap();
+        assert_eq!(v.finite_range(), Some((-2.5, 4.0)));
+        assert_eq!(v.count_non_finite(), 1);
+        let none = Array3::from_elem((1, 1, 3), f64::INFINITY);
+        assert_eq!(v.with_data(none, PixelType::Float32).unwrap().finite_range(), None);
     }
 }

@@ -9,9 +9,9 @@ use radlsig_cohort::Manifest;
 use radlsig_evaluate::Evaluation;
 use radlsig_fusion::SignatureSet;
 
-use super::Lock;
-use super::config::ExperimentConfig;
-use super::split::Fit;
+use crate::config::ExperimentConfig;
+use crate::fits::Fit;
+use crate::lock::Lock;
 
 /// A column as optional floats (None when absent or null).
 fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
@@ -112,8 +112,9 @@ fn comparison_rows(e: &Evaluation) -> Vec<[String; 4]> {
         .collect()
 }
 
-/// The table `radlsig run` and `radlsig demo` print.
-pub fn text_table(e: &Evaluation, _signatures: &[(String, String)]) -> String {
+/// The table `radlsig run` and `radlsig demo` print: AUC with CI, sensitivity and specificity
+/// per signature and split, then the DeLong tests of RADLsig against RAsig and DLsig.
+pub fn text_table(e: &Evaluation) -> String {
     let rows = metric_rows(e);
     let mut out = String::new();
     let _ = writeln!(
@@ -141,7 +142,7 @@ pub fn text_table(e: &Evaluation, _signatures: &[(String, String)]) -> String {
 }
 
 /// What the HTML report shows.
-pub struct ReportInput<'a> {
+pub(crate) struct ReportInput<'a> {
     pub config: &'a ExperimentConfig,
     pub manifest: &'a Manifest,
     pub labels: &'a [u8],
@@ -175,7 +176,7 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
 }
 
 /// A self-contained HTML page (no scripts, no external files).
-pub fn html(r: &ReportInput<'_>) -> String {
+pub(crate) fn html(r: &ReportInput<'_>) -> String {
     let mut o = String::new();
     let name = esc(r.config.name());
     let _ = write!(

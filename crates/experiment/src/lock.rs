@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use super::Prepared;
-use super::config::ExperimentConfig;
+use crate::cohort::Cohort;
+use crate::config::ExperimentConfig;
+use crate::error::{Error, Result};
+use crate::plan::Experiment;
 
 /// The burn version radlsig is built with (pinned in the workspace).
 const BURN_VERSION: &str = "0.22.1";
@@ -45,49 +46,52 @@ impl Lock {
     }
 
     /// TOML text.
-    pub fn to_toml(&self) -> anyhow::Result<String> {
-        let body = toml::to_string(self).context("rendering run.lock.toml")?;
+    pub fn to_toml(&self) -> Result<String> {
+        let body = toml::to_string(self)
+            .map_err(|e| Error::TomlRender { what: "run.lock.toml".into(), source: e })?;
         Ok(format!(
             "# Written by `radlsig run`; replay this run exactly with\n#   radlsig run --lock {}\n{body}",
             "runs/NAME/run.lock.toml"
         ))
     }
 
-    /// Reads a lock file.
-    pub fn read(path: &Path) -> anyhow::Result<Lock> {
+    /// Reads a lock file (its configuration is checked when the caller builds the
+    /// [`Experiment`] from [`Lock::config`]).
+    pub fn read(path: &Path) -> Result<Lock> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the lock file {}", path.display()))?;
-        let lock: Lock = toml::from_str(&text)
-            .with_context(|| format!("{}: not a radlsig run.lock.toml", path.display()))?;
-        lock.config.check().with_context(|| path.display().to_string())?;
+            .map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?;
+        let mut lock: Lock = toml::from_str(&text)
+            .map_err(|e| Error::Parse { path: path.to_path_buf(), source: e })?;
+        lock.config.source_file = Some(path.to_path_buf());
         if lock.radlsig_version != env!("CARGO_PKG_VERSION") {
-            bail!(
-                "{}: written by radlsig {}, this is radlsig {}; check out that version to replay it",
-                path.display(),
-                lock.radlsig_version,
-                env!("CARGO_PKG_VERSION")
-            );
+            return Err(Error::Lock {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "written by radlsig {}, this is radlsig {}; check out that version to replay it",
+                    lock.radlsig_version,
+                    env!("CARGO_PKG_VERSION")
+                ),
+            });
         }
         Ok(lock)
     }
 
-    /// Fails when the cohort's files differ from the locked run's.
-    pub fn check(&self, digest: &str) -> anyhow::Result<()> {
+    /// Fails when the cohort's files differ from the locked run's; a warning (returned) when
+    /// this build is at another commit than the one that wrote the lock.
+    pub fn check(&self, digest: &str) -> Result<Option<String>> {
         if digest != self.cohort_sha256 {
-            bail!(
-                "the cohort ({}) differs from the locked run's: SHA-256 {digest} instead of {}",
-                self.config.cohort.manifest.display(),
-                self.cohort_sha256
-            );
+            return Err(Error::Lock {
+                path: self.config.cohort.manifest.clone(),
+                reason: format!(
+                    "the cohort differs from the locked run's: SHA-256 {digest} instead of {}",
+                    self.cohort_sha256
+                ),
+            });
         }
         let now = git_commit();
-        if now != self.git_commit {
-            eprintln!(
-                "warning: the lock was written at commit {}, this build is at {now}",
-                self.git_commit
-            );
-        }
-        Ok(())
+        Ok((now != self.git_commit).then(|| {
+            format!("the lock was written at commit {}, this build is at {now}", self.git_commit)
+        }))
     }
 }
 
@@ -114,27 +118,23 @@ fn git_commit() -> String {
 }
 
 /// The configuration made self-contained: see [`Lock::config`].
-pub(super) fn resolved_config(
-    config: &ExperimentConfig,
-    prepared: &Prepared,
-) -> anyhow::Result<ExperimentConfig> {
+pub(crate) fn resolved_config(experiment: &Experiment, cohort: &Cohort) -> ExperimentConfig {
+    let config = &experiment.config;
     let mut c = config.clone();
     c.name = Some(config.name().to_string());
     c.cohort.manifest = std::fs::canonicalize(&config.cohort.manifest)
         .unwrap_or_else(|_| config.cohort.manifest.clone());
-    if let (Some(r), Some((_, text))) = (&mut c.radiomics, &prepared.extractor) {
+    if let (Some(r), Some(plan)) = (&mut c.radiomics, &experiment.radiomics) {
         r.params = None;
-        r.params_yaml = Some(text.clone());
+        r.params_yaml = Some(plan.params_text.clone());
         r.habitats = None;
-        r.habitats_yaml = prepared.habitats.as_ref().map(|(_, t)| t.clone());
+        r.habitats_yaml = plan.habitats.as_ref().map(|(_, t)| t.clone());
     }
-    if let (Some(cnn), Some((training, _, sequences))) = (&mut c.cnn, &prepared.cnn) {
-        let mut training = training.clone();
-        training.preprocess.sequences = sequences.clone();
+    if let (Some(cnn), Some(training)) = (&mut c.cnn, cohort.cnn_training(experiment)) {
         cnn.config = None;
         cnn.training = None;
         cnn.resolved_json = Some(training.to_json());
-        cnn.threads = Some(prepared.threads);
+        cnn.threads = Some(cohort.threads);
     }
-    Ok(c)
+    c
 }

@@ -1,10 +1,10 @@
 //! Which rows each model is fitted on and which rows it predicts.
 
-use anyhow::bail;
 use radlsig_cohort::Manifest;
 use radlsig_fusion::stratified_folds;
 
-use super::config::{ExperimentConfig, SplitConfig};
+use crate::config::{ExperimentConfig, SplitConfig};
+use crate::error::{Error, Result};
 
 /// One model fit: its training rows and the rows it predicts (with their split names).
 #[derive(Clone, Debug, PartialEq)]
@@ -27,10 +27,10 @@ pub fn plan_fits(
     manifest: &Manifest,
     labels: &[u8],
     early_stopping_split: Option<&str>,
-) -> anyhow::Result<Vec<Fit>> {
+) -> Result<Vec<Fit>> {
     let n = manifest.cases.len();
     let mut fits = Vec::new();
-    let single = |names: Vec<String>| -> anyhow::Result<Fit> {
+    let single = |names: Vec<String>| -> Fit {
         let mut train = Vec::new();
         let mut early = Vec::new();
         let mut predict = Vec::new();
@@ -42,7 +42,7 @@ pub fn plan_fits(
             }
             predict.push((i, name));
         }
-        Ok(Fit { name: "main".into(), train, early_stopping: early, predict })
+        Fit { name: "main".into(), train, early_stopping: early, predict }
     };
     match &config.split {
         SplitConfig::Manifest { train } => {
@@ -59,20 +59,20 @@ pub fn plan_fits(
                 }
             }
             if !missing.is_empty() {
-                bail!(
+                return Err(Error::Split(format!(
                     "{}: split.method = \"manifest\" but rows {} have no split",
                     manifest.path.display(),
                     list(&missing)
-                );
+                )));
             }
-            fits.push(single(names)?);
+            fits.push(single(names));
         }
         SplitConfig::Random { validation_fraction, .. } => {
             // Stratified: shuffle each class with the seed (the fusion crate's fold dealer with
             // round(1/fraction) folds would only allow 1/k fractions), then take the first
             // round(fraction × n_c) of each class.
             let names = random_split(labels, *validation_fraction, config.split_seed());
-            fits.push(single(names)?);
+            fits.push(single(names));
         }
         SplitConfig::Centre { external } => {
             let mut names = Vec::with_capacity(n);
@@ -90,24 +90,28 @@ pub fn plan_fits(
                 }
             }
             if !missing.is_empty() {
-                bail!(
+                return Err(Error::Split(format!(
                     "{}: split.method = \"centre\" but rows {} have no center",
                     manifest.path.display(),
                     list(&missing)
-                );
+                )));
             }
             for e in external {
                 if !manifest.cases.iter().any(|c| c.center.as_deref() == Some(e)) {
-                    bail!("split.external: no case of the manifest has center {e:?}");
+                    return Err(Error::Split(format!(
+                        "split.external: no case of the manifest has center {e:?}"
+                    )));
                 }
             }
-            fits.push(single(names)?);
+            fits.push(single(names));
         }
         SplitConfig::Kfold { folds, repeats, .. } => {
             for r in 0..*repeats {
                 let seed = config.split_seed().wrapping_add(r as u64);
-                let fold = stratified_folds(labels, *folds, seed)
-                    .map_err(|e| anyhow::anyhow!("split: {folds}-fold cross-validation: {e}"))?;
+                let fold = stratified_folds(labels, *folds, seed).map_err(|e| Error::Fusion {
+                    context: format!("split: {folds}-fold cross-validation"),
+                    source: e,
+                })?;
                 for f in 0..*folds {
                     let train = (0..n).filter(|&i| fold[i] != f).collect();
                     let predict = (0..n)
@@ -161,17 +165,17 @@ pub fn random_split(labels: &[u8], fraction: f64, seed: u64) -> Vec<String> {
     names
 }
 
-fn check_classes(rows: &[usize], labels: &[u8], what: &str) -> anyhow::Result<()> {
+fn check_classes(rows: &[usize], labels: &[u8], what: &str) -> Result<()> {
     if rows.is_empty() {
-        bail!("{what} is empty");
+        return Err(Error::Split(format!("{what} is empty")));
     }
     let pos = rows.iter().filter(|&&i| labels[i] == 1).count();
     if pos == 0 || pos == rows.len() {
-        bail!(
+        return Err(Error::Split(format!(
             "{what} has only one class ({} cases, all labelled {}): AUCs and models need both",
             rows.len(),
             if pos == 0 { 0 } else { 1 }
-        );
+        )));
     }
     Ok(())
 }

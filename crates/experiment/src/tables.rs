@@ -1,14 +1,18 @@
-//! Feature tables of a run: reading the stage outputs back, leak-free handling of undefined
-//! values, the clinical block, and the feature blocks a fit sees.
+//! Tables of a run: reading the stage outputs back, leak-free handling of undefined values, the
+//! clinical block, the feature blocks a fit sees, and atomic Parquet/CSV writing.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use ndarray::Array2;
-use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
+use polars::prelude::{
+    Column, CsvWriter, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader, SerWriter,
+};
 use radlsig_cohort::Manifest;
 use radlsig_fusion::{FeatureBlocks, FeatureTable};
+
+use crate::error::{Error, Result};
 
 /// A table of named numeric columns by case ID; `None` = undefined (e.g. an empty habitat).
 #[derive(Clone, Debug, PartialEq)]
@@ -24,22 +28,22 @@ pub struct RawTable {
 impl RawTable {
     /// Reads a Parquet table written by a stage: `ID` first, then numeric columns; other
     /// non-numeric columns (label, split, center) are skipped.
-    pub fn read_parquet(path: &Path) -> anyhow::Result<RawTable> {
-        let file =
-            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .with_context(|| format!("{}: not a readable Parquet table", path.display()))?;
-        Self::from_frame(&df).with_context(|| path.display().to_string())
+    pub fn read_parquet(path: &Path) -> Result<RawTable> {
+        let df = read_parquet(path)?;
+        Self::from_frame(&df, &path.display().to_string())
     }
 
-    /// From a frame with an `ID` column and numeric feature columns.
-    pub fn from_frame(df: &DataFrame) -> anyhow::Result<RawTable> {
+    /// From a frame with an `ID` column and numeric feature columns; `what` names the table in
+    /// errors.
+    pub fn from_frame(df: &DataFrame, what: &str) -> Result<RawTable> {
+        let polars = |e| Error::table(what, e);
         let ids: Vec<String> = df
             .column("ID")
-            .context("no ID column")?
-            .cast(&DataType::String)?
-            .str()?
+            .map_err(|_| Error::TableContent { what: what.into(), reason: "no ID column".into() })?
+            .cast(&DataType::String)
+            .map_err(polars)?
+            .str()
+            .map_err(polars)?
             .iter()
             .map(|v| v.unwrap_or_default().to_string())
             .collect();
@@ -53,7 +57,13 @@ impl RawTable {
             if matches!(name, "label") {
                 continue;
             }
-            let values: Vec<Option<f64>> = col.cast(&DataType::Float64)?.f64()?.iter().collect();
+            let values: Vec<Option<f64>> = col
+                .cast(&DataType::Float64)
+                .map_err(polars)?
+                .f64()
+                .map_err(polars)?
+                .iter()
+                .collect();
             names.push(name.to_string());
             columns.push(values);
         }
@@ -62,7 +72,7 @@ impl RawTable {
     }
 
     /// The rows in `manifest` order (every case must be present exactly once).
-    pub fn aligned(&self, manifest: &Manifest, what: &str) -> anyhow::Result<RawTable> {
+    pub fn aligned(&self, manifest: &Manifest, what: &str) -> Result<RawTable> {
         let index: BTreeMap<&str, usize> =
             self.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
         let mut values = Vec::with_capacity(manifest.cases.len());
@@ -74,7 +84,10 @@ impl RawTable {
             }
         }
         if !missing.is_empty() {
-            bail!("{what}: no row for cases {}", missing.join(", "));
+            return Err(Error::TableContent {
+                what: what.into(),
+                reason: format!("no row for cases {}", missing.join(", ")),
+            });
         }
         Ok(RawTable {
             ids: manifest.cases.iter().map(|c| c.id.clone()).collect(),
@@ -128,32 +141,35 @@ pub fn clinical_table(
     manifest: &Manifest,
     columns: &[String],
     train: &[usize],
-) -> anyhow::Result<RawTable> {
+) -> Result<RawTable> {
     let mut names = Vec::new();
     let mut cols: Vec<Vec<Option<f64>>> = Vec::new();
     for column in columns {
         if !manifest.clinical_columns.contains(column) {
-            bail!(
-                "clinical.columns: {column:?} is not a column of {} (it has {})",
-                manifest.path.display(),
-                manifest.clinical_columns.join(", ")
-            );
+            return Err(Error::Config {
+                source_file: None,
+                problems: vec![format!(
+                    "clinical.columns: {column:?} is not a column of {} (it has {})",
+                    manifest.path.display(),
+                    manifest.clinical_columns.join(", ")
+                )],
+            });
         }
         let cell = |i: usize| manifest.cases[i].clinical.get(column).map_or("", |s| s.as_str());
         let numeric = train.iter().all(|&i| cell(i).parse::<f64>().is_ok_and(f64::is_finite));
         if numeric {
             let mut values = Vec::new();
             for (i, case) in manifest.cases.iter().enumerate() {
-                let v =
-                    cell(i).parse::<f64>().ok().filter(|v| v.is_finite()).with_context(|| {
-                        format!(
-                            "{} row {}: column {column:?} must be a number (it is numeric in the \
-                         training rows), got {:?}",
-                            manifest.path.display(),
-                            case.row,
+                let v = cell(i).parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+                    Error::TableContent {
+                        what: format!("{} row {}", manifest.path.display(), case.row),
+                        reason: format!(
+                            "column {column:?} must be a number (it is numeric in the training \
+                             rows), got {:?}",
                             cell(i)
-                        )
-                    })?;
+                        ),
+                    }
+                })?;
                 values.push(Some(v));
             }
             names.push(column.clone());
@@ -187,20 +203,21 @@ pub fn blocks_for(
     clinical: Option<&RawTable>,
     train: &[usize],
     dropped: &mut Vec<String>,
-) -> anyhow::Result<FeatureBlocks> {
+) -> Result<FeatureBlocks> {
     let ids: Vec<String> = manifest.cases.iter().map(|c| c.id.clone()).collect();
     let centres: Option<Vec<String>> =
         manifest.cases.iter().map(|c| c.center.clone()).collect::<Option<Vec<_>>>();
     let make = |t: Option<&RawTable>,
                 with_centres: bool,
                 dropped: &mut Vec<String>|
-     -> anyhow::Result<Option<FeatureTable>> {
+     -> Result<Option<FeatureTable>> {
         let Some(t) = t else { return Ok(None) };
         let (names, values, gone) = t.complete_for(train);
         dropped.extend(gone);
-        let mut table = FeatureTable::new(ids.clone(), names, values)?;
+        let fusion = |e| Error::Fusion { context: "building the feature blocks".into(), source: e };
+        let mut table = FeatureTable::new(ids.clone(), names, values).map_err(fusion)?;
         if with_centres && let Some(c) = &centres {
-            table = table.with_centres(c.clone())?;
+            table = table.with_centres(c.clone()).map_err(fusion)?;
         }
         Ok(Some(table))
     };
@@ -211,9 +228,117 @@ pub fn blocks_for(
     })
 }
 
+/// Reads a Parquet table.
+pub fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::table(format!("{}: not a readable Parquet table", path.display()), e))
+}
+
+/// The output formats of a table, chosen by the file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// `.csv`: a header row, then one line per row.
+    Csv,
+    /// `.parquet`.
+    Parquet,
+}
+
+impl TableFormat {
+    /// The format of `path` by its extension (`.csv` or `.parquet`, any case).
+    pub fn of(path: &Path) -> Result<TableFormat> {
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("csv") => Ok(TableFormat::Csv),
+            Some("parquet") => Ok(TableFormat::Parquet),
+            _ => Err(Error::TableContent {
+                what: path.display().to_string(),
+                reason: "output must end in .csv or .parquet".into(),
+            }),
+        }
+    }
+}
+
+/// Writes `df` to `path` as CSV or Parquet (by extension) through a temporary file and a
+/// rename, so a failure leaves no partial file.
+pub fn write_table(path: &Path, df: &mut DataFrame) -> Result<()> {
+    let format = TableFormat::of(path)?;
+    radlsig_volume::write_atomically(path, |tmp| -> Result<()> {
+        let mut file =
+            File::create(tmp).map_err(|e| Error::Write { path: path.into(), source: e })?;
+        match format {
+            TableFormat::Csv => CsvWriter::new(&mut file).include_header(true).finish(df),
+            TableFormat::Parquet => ParquetWriter::new(&mut file).finish(df).map(|_| ()),
+        }
+        .map_err(|e| Error::table(format!("writing {}", path.display()), e))?;
+        file.sync_all().map_err(|e| Error::Write { path: path.into(), source: e })
+    })
+}
+
+/// Writes bytes to `path` through a temporary file and a rename.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    radlsig_volume::write_atomically(path, |tmp| -> Result<()> {
+        std::fs::write(tmp, bytes).map_err(|e| Error::Write { path: path.into(), source: e })
+    })
+}
+
+/// Copies a file through a temporary file and a rename.
+pub fn copy_atomically(from: &Path, to: &Path) -> Result<()> {
+    let bytes = std::fs::read(from).map_err(|e| Error::Read { path: from.into(), source: e })?;
+    write_bytes(to, &bytes)
+}
+
+/// The embedding table: `ID`, `deep_000` … (zero-padded to the width), `dl_prob`.
+pub fn embeddings_frame(e: &radlsig_deep::Embeddings) -> Result<DataFrame> {
+    let width = e.features.ncols();
+    let digits = width.saturating_sub(1).to_string().len().max(3);
+    let mut columns = vec![Column::new("ID".into(), e.ids.clone())];
+    for (j, values) in e.features.columns().into_iter().enumerate() {
+        columns.push(Column::new(format!("deep_{j:0digits$}").into(), values.to_vec()));
+    }
+    columns.push(Column::new("dl_prob".into(), e.probabilities.clone()));
+    DataFrame::new(e.ids.len(), columns)
+        .map_err(|e| Error::table("building the embedding table", e))
+}
+
+/// `embeddings.parquet` of a run: the single fit's table, or every fit's rows with a `fit`
+/// column first.
+pub(crate) fn write_embeddings(path: &Path, frames: &[(String, PathBuf)]) -> Result<()> {
+    if let [(_, only)] = frames {
+        return copy_atomically(only, path);
+    }
+    let mut all: Option<DataFrame> = None;
+    let polars = |e| Error::table(format!("building {}", path.display()), e);
+    for (name, p) in frames {
+        let mut df = read_parquet(p)?;
+        let n = df.height();
+        df.insert_column(0, Column::new("fit".into(), vec![name.clone(); n])).map_err(polars)?;
+        all = Some(match all {
+            None => df,
+            Some(mut a) => {
+                a.vstack_mut(&df).map_err(polars)?;
+                a
+            }
+        });
+    }
+    if let Some(mut df) = all {
+        write_table(path, &mut df)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_formats_by_extension() {
+        assert_eq!(TableFormat::of(Path::new("a/b.CSV")).unwrap(), TableFormat::Csv);
+        assert_eq!(TableFormat::of(Path::new("b.parquet")).unwrap(), TableFormat::Parquet);
+        let e = TableFormat::of(Path::new("b.xlsx")).unwrap_err().to_string();
+        assert!(e.contains("b.xlsx") && e.contains(".csv or .parquet"), "{e}");
+    }
 
     #[test]
     fn completion_uses_training_rows_only() {

@@ -40,13 +40,16 @@
 //! threshold_from = "train"       # Youden thresholds chosen on this split, applied to all
 //! ```
 //!
-//! Every section rejects unknown keys, naming them. [`ExperimentConfig::resolved`] makes the
-//! configuration self-contained (parameter files inlined, the CNN configuration fully resolved):
-//! that is what `run.lock.toml` records and `radlsig run --lock` replays.
+//! Every section rejects unknown keys, naming them. This is the raw configuration as written;
+//! [`crate::Experiment`] (`TryFrom<ExperimentConfig>`) checks every value and cross-reference
+//! once and reads the files it names. The lock (`run.lock.toml`) records the configuration made
+//! self-contained (parameter files inlined, the CNN configuration fully resolved), which
+//! `radlsig run --lock` replays.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use crate::error::{Error, Result};
+
 use radlsig_fusion::FusionConfig;
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +82,9 @@ pub struct ExperimentConfig {
     /// Evaluation settings.
     #[serde(default)]
     pub evaluation: EvaluationSection,
+    /// The file this configuration was read from (named in error messages; not serialised).
+    #[serde(skip)]
+    pub source_file: Option<PathBuf>,
 }
 
 fn default_seed() -> u64 {
@@ -255,19 +261,20 @@ impl Default for EvaluationSection {
 
 impl ExperimentConfig {
     /// Parses TOML text; `source` names the file in errors, and relative paths are resolved
-    /// against `base`.
-    pub fn from_toml_str(text: &str, source: &Path, base: &Path) -> anyhow::Result<Self> {
-        let mut config: ExperimentConfig =
-            toml::from_str(text).with_context(|| format!("{}", source.display()))?;
+    /// against `base`. Nothing is checked beyond the TOML types and unknown keys: that is
+    /// [`crate::Experiment::try_from`]'s job.
+    pub fn from_toml_str(text: &str, source: &Path, base: &Path) -> Result<Self> {
+        let mut config: ExperimentConfig = toml::from_str(text)
+            .map_err(|e| Error::Parse { path: source.to_path_buf(), source: e })?;
         config.resolve_paths(base);
-        config.check().with_context(|| format!("{}", source.display()))?;
+        config.source_file = Some(source.to_path_buf());
         Ok(config)
     }
 
-    /// Reads an experiment file.
-    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+    /// Reads an experiment file; the run's name defaults to the file's stem.
+    pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the experiment file {}", path.display()))?;
+            .map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let mut config = Self::from_toml_str(&text, path, base)?;
         if config.name.is_none() {
@@ -292,82 +299,6 @@ impl ExperimentConfig {
         }
     }
 
-    /// Checks what can be checked without reading data; lists every problem with its key.
-    pub fn check(&self) -> anyhow::Result<()> {
-        let mut problems = Vec::new();
-        if let Some(name) = &self.name
-            && (name.is_empty() || name.contains(['/', '\\']) || name == "." || name == "..")
-        {
-            problems.push(format!("name: {name:?} is not a valid folder name"));
-        }
-        match &self.split {
-            SplitConfig::Manifest { train } if train.is_empty() => {
-                problems.push("split.train: must name at least one split".into())
-            }
-            SplitConfig::Random { validation_fraction: f, .. } if !(*f > 0.0 && *f < 1.0) => {
-                problems.push(format!("split.validation_fraction: must be in (0, 1), got {f}"))
-            }
-            SplitConfig::Centre { external } if external.is_empty() => {
-                problems.push("split.external: must name at least one centre".into())
-            }
-            SplitConfig::Kfold { folds, repeats, .. } => {
-                if *folds < 2 {
-                    problems.push(format!("split.folds: must be ≥ 2, got {folds}"));
-                }
-                if *repeats < 1 {
-                    problems.push("split.repeats: must be ≥ 1".into());
-                }
-            }
-            _ => {}
-        }
-        if let Some(r) = &self.radiomics {
-            if r.params.is_some() && r.params_yaml.is_some() {
-                problems.push("radiomics: give params or params_yaml, not both".into());
-            }
-            if r.habitats.is_some() && r.habitats_yaml.is_some() {
-                problems.push("radiomics: give habitats or habitats_yaml, not both".into());
-            }
-        }
-        if let Some(c) = &self.cnn {
-            let given = [c.config.is_some(), c.training.is_some(), c.resolved_json.is_some()];
-            if given.iter().filter(|g| **g).count() > 1 {
-                problems.push("cnn: give one of config, training, resolved_json".into());
-            }
-            if c.threads == Some(0) {
-                problems.push("cnn.threads: must be ≥ 1".into());
-            }
-        }
-        let e = &self.evaluation;
-        if !(e.conf_level > 0.0 && e.conf_level < 1.0) {
-            problems
-                .push(format!("evaluation.conf_level: must be in (0, 1), got {}", e.conf_level));
-        }
-        let f = &self.fusion;
-        if self.radiomics.is_none() && (f.rasig.is_some() || f.radlsig_early.is_some()) {
-            problems.push("fusion.rasig / fusion.radlsig_early need a [radiomics] section".into());
-        }
-        if self.cnn.is_none() && (f.dlsig.is_some() || f.radlsig_early.is_some()) {
-            problems.push("fusion.dlsig / fusion.radlsig_early need a [cnn] section".into());
-        }
-        if self.clinical.is_none() && f.clinical.is_some() {
-            problems.push("fusion.clinical needs a [clinical] section".into());
-        }
-        if f.rasig.is_none()
-            && f.dlsig.is_none()
-            && f.radlsig_early.is_none()
-            && f.clinical.is_none()
-        {
-            problems.push("fusion: configures no signature".into());
-        }
-        if let Err(err) = f.check("fusion") {
-            problems.push(err.to_string());
-        }
-        if !problems.is_empty() {
-            bail!("bad experiment configuration:\n  {}", problems.join("\n  "));
-        }
-        Ok(())
-    }
-
     /// The run's name.
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("experiment")
@@ -386,52 +317,53 @@ impl ExperimentConfig {
 
 impl RadiomicsSection {
     /// The PyRadiomics parameter text (empty: PyRadiomics' defaults).
-    pub fn params_text(&self) -> anyhow::Result<String> {
-        read_inline_or_file(&self.params_yaml, &self.params, "radiomics.params")
+    pub fn params_text(&self) -> Result<String> {
+        read_inline_or_file(&self.params_yaml, &self.params)
     }
 
     /// The habitat settings text, if habitats are configured.
-    pub fn habitats_text(&self) -> anyhow::Result<Option<String>> {
+    pub fn habitats_text(&self) -> Result<Option<String>> {
         if self.habitats.is_none() && self.habitats_yaml.is_none() {
             return Ok(None);
         }
-        read_inline_or_file(&self.habitats_yaml, &self.habitats, "radiomics.habitats").map(Some)
+        read_inline_or_file(&self.habitats_yaml, &self.habitats).map(Some)
     }
 }
 
-fn read_inline_or_file(
-    inline: &Option<String>,
-    file: &Option<PathBuf>,
-    key: &str,
-) -> anyhow::Result<String> {
+fn read_inline_or_file(inline: &Option<String>, file: &Option<PathBuf>) -> Result<String> {
     match (inline, file) {
         (Some(text), _) => Ok(text.clone()),
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .with_context(|| format!("{key}: cannot read {}", path.display())),
+        (None, Some(path)) => {
+            std::fs::read_to_string(path).map_err(|e| Error::Read { path: path.clone(), source: e })
+        }
         (None, None) => Ok(String::new()),
     }
 }
 
 impl CnnSection {
     /// The training configuration, fully resolved and checked.
-    pub fn training_config(&self) -> anyhow::Result<radlsig_deep::TrainingConfig> {
+    pub fn training_config(&self) -> Result<radlsig_deep::TrainingConfig> {
         if let Some(json) = &self.resolved_json {
-            let config: radlsig_deep::TrainingConfig =
-                serde_json::from_str(json).context("cnn.resolved_json")?;
+            let config: radlsig_deep::TrainingConfig = serde_json::from_str(json)
+                .map_err(|e| Error::Json { what: "cnn.resolved_json".into(), source: e })?;
             if let Err(problems) = config.check() {
-                bail!("cnn.resolved_json: {}", problems.join("; "));
+                return Err(Error::Config {
+                    source_file: None,
+                    problems: problems.iter().map(|p| format!("cnn.resolved_json: {p}")).collect(),
+                });
             }
             return Ok(config);
         }
         if let Some(path) = &self.config {
             return radlsig_deep::TrainingConfig::from_toml_file(path)
-                .with_context(|| format!("cnn.config {}", path.display()));
+                .map_err(|e| Error::deep(format!("cnn.config {}", path.display()), e));
         }
         let text = match &self.training {
-            Some(table) => toml::to_string(table).context("cnn.training")?,
+            Some(table) => toml::to_string(table)
+                .map_err(|e| Error::TomlRender { what: "cnn.training".into(), source: e })?,
             None => String::new(),
         };
         radlsig_deep::TrainingConfig::from_toml_str(&text, Some(Path::new("cnn.training")))
-            .context("cnn.training")
+            .map_err(|e| Error::deep("cnn.training", e))
     }
 }

@@ -1,0 +1,297 @@
+//! Stage 3, **cnn**: the 3D CNN trained on the training rows of each fit (early stopping on an
+//! inner split of them, or on `cnn.early_stopping_split`), then the embeddings and `dl_prob` of
+//! every case (`embeddings.parquet`). Each model and each embedding table is cached under a key
+//! of everything it depends on; an interrupted training resumes from its last epoch checkpoint.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::{Column, DataFrame};
+use radlsig_cohort::Manifest;
+use radlsig_deep::{
+    ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, TrainOptions, TrainedModel,
+    TrainingConfig, TrainingObserver, TrainingPlan, embed, prepare_samples, resolve_sequences,
+    split_cases, train,
+};
+
+use crate::cache::key;
+use crate::cohort::Cohort;
+use crate::error::{Error, Result};
+use crate::fits::Fit;
+use crate::observer::Observer;
+use crate::plan::Experiment;
+use crate::tables::{RawTable, write_embeddings, write_table};
+
+/// The CNN stage's results: per fit, its embedding table (manifest order) and model folder.
+pub(crate) struct CnnOutputs {
+    /// `tables[f]`: the embeddings of fit `f`.
+    pub tables: Vec<RawTable>,
+    /// (fit name, model folder), in fit order.
+    pub model_dirs: Vec<(String, PathBuf)>,
+}
+
+/// Trains (or loads from the cache) one CNN per fit and embeds every case with it.
+pub(crate) fn run(
+    experiment: &Experiment,
+    cohort: &Cohort,
+    dir: &Path,
+    observer: &dyn Observer,
+) -> Result<Option<CnnOutputs>> {
+    let (Some(plan), Some(training)) = (&experiment.cnn, cohort.cnn_training(experiment)) else {
+        return Ok(None);
+    };
+    let m = &cohort.manifest;
+    let label = experiment.config.cohort.label;
+    let cache = dir.join("cache");
+    let pre_cache = PreprocessCache::new(cache.join("preprocess"))
+        .map_err(|e| Error::deep("the preprocessing cache", e))?;
+    let mut tables = Vec::new();
+    let mut frames = Vec::new();
+    let mut model_dirs = Vec::new();
+    for fit in &cohort.fits {
+        let ids = |rows: &[usize]| -> String {
+            rows.iter().map(|&i| m.cases[i].id.as_str()).collect::<Vec<_>>().join("\u{1}")
+        };
+        let k = key(&[
+            "cnn",
+            &cohort.digest,
+            &training.to_json(),
+            &label.to_string(),
+            plan.device.name(),
+            &cohort.threads.to_string(),
+            &ids(&fit.train),
+            &ids(&fit.early_stopping),
+        ]);
+        let model_dir = cache.join(format!("cnn-{k}"));
+        let model = if model_dir.join("training.json").exists() {
+            observer.note(&format!("cnn {}: cached ({})", fit.name, model_dir.display()));
+            TrainedModel::load(&model_dir, plan.device)
+                .map_err(|e| Error::deep(format!("loading the CNN of fit {}", fit.name), e))?
+        } else {
+            train_fit(experiment, cohort, fit, &training, &pre_cache, &model_dir, observer)?
+        };
+        let ek = key(&["embeddings", &k]);
+        let emb_path = cache.join(format!("embeddings-{ek}.parquet"));
+        if !emb_path.exists() {
+            let all: Vec<_> = m.cases.iter().collect();
+            observer.begin("embedding", all.len());
+            let samples = prepare_samples(
+                &all,
+                &cohort.sequences,
+                &model.config().preprocess,
+                label,
+                Some(&pre_cache),
+                &|| observer.advance(),
+            );
+            observer.end();
+            let samples = samples.map_err(|e| Error::deep("preparing the cases to embed", e))?;
+            let e = embed(&model, &samples).map_err(|e| {
+                Error::deep(format!("embedding with the CNN of fit {}", fit.name), e)
+            })?;
+            write_table(&emb_path, &mut crate::tables::embeddings_frame(&e)?)?;
+        }
+        tables.push(RawTable::read_parquet(&emb_path)?.aligned(m, "embeddings")?);
+        frames.push((fit.name.clone(), emb_path));
+        model_dirs.push((fit.name.clone(), model_dir));
+    }
+    write_embeddings(&dir.join("embeddings.parquet"), &frames)?;
+    Ok(Some(CnnOutputs { tables, model_dirs }))
+}
+
+/// Trains the CNN of one fit into `model_dir` (resuming an interrupted run there).
+fn train_fit(
+    experiment: &Experiment,
+    cohort: &Cohort,
+    fit: &Fit,
+    training: &radlsig_deep::TrainingConfig,
+    pre_cache: &PreprocessCache,
+    model_dir: &Path,
+    observer: &dyn Observer,
+) -> Result<TrainedModel> {
+    let m = &cohort.manifest;
+    let device = experiment.cnn.as_ref().map(|c| c.device).unwrap_or_default();
+    let cases = |rows: &[usize]| rows.iter().map(|&i| &m.cases[i]).collect::<Vec<_>>();
+    observer.begin("preprocessing", fit.train.len() + fit.early_stopping.len());
+    let prepare = |rows: &[usize]| {
+        prepare_samples(
+            &cases(rows),
+            &cohort.sequences,
+            &training.preprocess,
+            experiment.config.cohort.label,
+            Some(pre_cache),
+            &|| observer.advance(),
+        )
+    };
+    let samples = prepare(&fit.train).and_then(|t| Ok((t, prepare(&fit.early_stopping)?)));
+    observer.end();
+    let (train_samples, early_samples) =
+        samples.map_err(|e| Error::deep(format!("preparing the cases of fit {}", fit.name), e))?;
+    let resume = model_dir.join("checkpoint").exists();
+    let options = TrainOptions { device, resume };
+    let mut table = EpochTable::new(model_dir.join("epochs.csv"), observer.training());
+    let validation = (!early_samples.is_empty()).then_some(early_samples.as_slice());
+    observer.note(&format!("cnn {}: training{}", fit.name, if resume { " (resumed)" } else { "" }));
+    train(training, &train_samples, validation, model_dir, &options, &mut table)
+        .map_err(|e| Error::deep(format!("training the CNN of fit {}", fit.name), e))
+}
+
+/// `radlsig train-cnn`: trains the CNN of `config` on the cases of `manifest` whose split is
+/// empty or `train`; `val`/`validation` cases, when present, drive early stopping (otherwise a
+/// seeded inner split of the training cases does), and every other split (`test`, …) is never
+/// read. Crops are cached in `cache`; `out` receives the model folder and `epochs.csv`.
+pub fn train_on_manifest(
+    manifest: &Path,
+    config: &TrainingConfig,
+    label: i64,
+    cache: &Path,
+    out: &Path,
+    options: &TrainOptions,
+    observer: &dyn Observer,
+) -> Result<TrainedModel> {
+    options.device.device().map_err(|e| Error::deep("--device", e))?;
+    let manifest = load_manifest(manifest)?;
+    let split = split_cases(&manifest);
+    if split.train.is_empty() {
+        return Err(Error::Split(format!(
+            "{}: no training cases (split empty or \"train\")",
+            manifest.path.display()
+        )));
+    }
+    let sequences = resolve_sequences(&config.preprocess, &manifest)
+        .map_err(|e| Error::deep("preprocess.sequences", e))?;
+    let mut config = config.clone();
+    config.preprocess.sequences = sequences.clone();
+    observer.note(&format!(
+        "{} training, {} validation, {} held-out cases (never read); channels: {}{}",
+        split.train.len(),
+        split.validation.len(),
+        split.held_out.len(),
+        sequences
+            .iter()
+            .map(|s| if s.is_empty() { "image" } else { s.as_str() })
+            .collect::<Vec<_>>()
+            .join(", "),
+        if config.preprocess.mask_channel { ", mask" } else { "" }
+    ));
+    let cache =
+        PreprocessCache::new(cache).map_err(|e| Error::deep("the preprocessing cache", e))?;
+    observer.begin("preprocessing", split.train.len() + split.validation.len());
+    let prepare = |cases: &[&radlsig_cohort::Case]| {
+        prepare_samples(cases, &sequences, &config.preprocess, label, Some(&cache), &|| {
+            observer.advance()
+        })
+    };
+    let samples = prepare(&split.train).and_then(|t| Ok((t, prepare(&split.validation)?)));
+    observer.end();
+    let (train_samples, validation_samples) =
+        samples.map_err(|e| Error::deep("preparing the training cases", e))?;
+    let mut table = EpochTable::new(out.join("epochs.csv"), observer.training());
+    let validation = (!validation_samples.is_empty()).then_some(validation_samples.as_slice());
+    train(&config, &train_samples, validation, out, options, &mut table)
+        .map_err(|e| Error::deep("training the CNN", e))
+}
+
+/// `radlsig embed`: the embeddings and `dl_prob` of every case of `manifest` (whatever its
+/// split), preprocessed exactly as the model's training cases were (its `config.json`: crop,
+/// spacing, intensity, sequences).
+pub fn embed_manifest(
+    model: &Path,
+    manifest: &Path,
+    device: ComputeDevice,
+    label: i64,
+    cache: Option<&Path>,
+    observer: &dyn Observer,
+) -> Result<Embeddings> {
+    let model = TrainedModel::load(model, device)
+        .map_err(|e| Error::deep(format!("loading the model in {}", model.display()), e))?;
+    let manifest = load_manifest(manifest)?;
+    let mut preprocess = model.config().preprocess.clone();
+    let sequences = resolve_sequences(&preprocess, &manifest)
+        .map_err(|e| Error::deep("the model's preprocess.sequences", e))?;
+    preprocess.sequences = sequences.clone();
+    let cache = cache
+        .map(PreprocessCache::new)
+        .transpose()
+        .map_err(|e| Error::deep("the preprocessing cache", e))?;
+    let cases: Vec<_> = manifest.cases.iter().collect();
+    observer.begin("preprocessing", cases.len());
+    let samples = prepare_samples(&cases, &sequences, &preprocess, label, cache.as_ref(), &|| {
+        observer.advance()
+    });
+    observer.end();
+    let samples = samples.map_err(|e| Error::deep("preparing the cases", e))?;
+    embed(&model, &samples).map_err(|e| Error::deep("embedding", e))
+}
+
+fn load_manifest(path: &Path) -> Result<Manifest> {
+    Manifest::load(path).map_err(|source| Error::Manifest {
+        context: "loading".into(),
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A training observer that rewrites the per-epoch table (`epochs.csv`: `epoch`, `loss`,
+/// `train_auc`, `val_auc`, `val_loss`, `learning_rate`, `seconds`, `best`) atomically after
+/// every epoch, then hands each event on to another observer (the binary's progress bar).
+pub struct EpochTable<'a> {
+    path: PathBuf,
+    inner: Box<dyn TrainingObserver + 'a>,
+}
+
+impl<'a> EpochTable<'a> {
+    /// Writes `path` and forwards to `inner`.
+    pub fn new(path: PathBuf, inner: Box<dyn TrainingObserver + 'a>) -> EpochTable<'a> {
+        EpochTable { path, inner }
+    }
+}
+
+impl TrainingObserver for EpochTable<'_> {
+    fn start(&mut self, plan: &TrainingPlan) {
+        self.inner.start(plan);
+    }
+
+    fn batch(&mut self, epoch: usize, batch: usize, batches: usize, loss: f64) {
+        self.inner.batch(epoch, batch, batches, loss);
+    }
+
+    fn epoch(&mut self, history: &[EpochRecord]) -> std::result::Result<Control, String> {
+        let control = self.inner.epoch(history)?;
+        write_epochs(&self.path, history).map_err(|e| error_chain(&e))?;
+        Ok(control)
+    }
+}
+
+/// An error and its sources, `: `-separated (the observer protocol takes a message).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// The per-epoch table as CSV, atomically.
+fn write_epochs(path: &Path, history: &[EpochRecord]) -> Result<()> {
+    let col = |name: &str, f: &dyn Fn(&EpochRecord) -> f64| -> Column {
+        Column::new(name.into(), history.iter().map(f).collect::<Vec<f64>>())
+    };
+    let opt = |name: &str, f: &dyn Fn(&EpochRecord) -> Option<f64>| -> Column {
+        Column::new(name.into(), history.iter().map(f).collect::<Vec<Option<f64>>>())
+    };
+    let columns = vec![
+        Column::new("epoch".into(), history.iter().map(|h| h.epoch as u32).collect::<Vec<u32>>()),
+        col("loss", &|h| h.loss),
+        opt("train_auc", &|h| h.train_auc),
+        opt("val_auc", &|h| h.val_auc),
+        col("val_loss", &|h| h.val_loss),
+        col("learning_rate", &|h| h.learning_rate),
+        col("seconds", &|h| h.seconds),
+        Column::new("best".into(), history.iter().map(|h| h.best).collect::<Vec<bool>>()),
+    ];
+    let mut df = DataFrame::new(history.len(), columns)
+        .map_err(|e| Error::table("building the epoch table", e))?;
+    write_table(path, &mut df)
+}

@@ -1,0 +1,202 @@
+//! The checked experiment: every value and cross-reference of an [`ExperimentConfig`] checked
+//! once, and the settings files it names read and parsed, before any volume is read.
+//!
+//! [`Experiment::try_from`] is the only place a configuration is checked: `radlsig run`, `radlsig
+//! demo` and `radlsig run --lock` edit the raw configuration (another manifest, name or thread
+//! count) and then build the plan from it. The cohort itself (manifest, labels, fits) is read
+//! by [`crate::Cohort::load`] from a plan.
+
+use radlsig_deep::{ComputeDevice, TrainingConfig};
+use radlsig_radiomics::habitats::HabitatSettings;
+use radlsig_radiomics::{ExtractionSettings, Extractor};
+
+use crate::config::{ExperimentConfig, SplitConfig};
+use crate::error::{Error, Result};
+
+/// A checked experiment.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// The configuration as given (before its files were read).
+    pub config: ExperimentConfig,
+    /// The handcrafted-feature stage, if configured.
+    pub radiomics: Option<RadiomicsPlan>,
+    /// The CNN stage, if configured.
+    pub cnn: Option<CnnPlan>,
+}
+
+/// What the features stage extracts.
+#[derive(Debug, Clone)]
+pub struct RadiomicsPlan {
+    /// The PyRadiomics settings, with the cohort's mask label.
+    pub extractor: Extractor,
+    /// The parameter file's text (recorded in the lock).
+    pub params_text: String,
+    /// Habitat settings and their text, if configured.
+    pub habitats: Option<(HabitatSettings, String)>,
+    /// `delta_`/`reldelta_` columns for pre/post cohorts.
+    pub delta: bool,
+}
+
+/// What the CNN stage trains.
+#[derive(Debug, Clone)]
+pub struct CnnPlan {
+    /// The training configuration (its sequences resolved against the manifest later).
+    pub training: TrainingConfig,
+    /// The compute backend, checked to be available in this build.
+    pub device: ComputeDevice,
+    /// CPU threads asked for (`None`: all cores).
+    pub threads: Option<usize>,
+    /// A manifest split driving early stopping, instead of an inner split of train.
+    pub early_stopping_split: Option<String>,
+}
+
+impl TryFrom<ExperimentConfig> for Experiment {
+    type Error = Error;
+
+    /// Checks every key (listing all problems at once), then reads and checks the radiomics,
+    /// habitat and CNN settings and the device.
+    fn try_from(config: ExperimentConfig) -> Result<Experiment> {
+        let problems = problems(&config);
+        if !problems.is_empty() {
+            return Err(Error::Config { source_file: config.source_file.clone(), problems });
+        }
+        let radiomics = match &config.radiomics {
+            Some(r) => {
+                let params_text = r.params_text()?;
+                let settings = if params_text.trim().is_empty() {
+                    ExtractionSettings::default()
+                } else {
+                    ExtractionSettings::from_yaml_str(&params_text, "radiomics.params")
+                        .map_err(|e| Error::radiomics("radiomics.params", e))?
+                };
+                let settings = settings
+                    .with_label(config.cohort.label)
+                    .map_err(|e| Error::radiomics("cohort.label", e))?;
+                let extractor = Extractor::new(settings)
+                    .map_err(|e| Error::radiomics("radiomics.params", e))?;
+                let habitats = match r.habitats_text()? {
+                    Some(text) => {
+                        let settings = HabitatSettings::from_yaml_str(&text, "radiomics.habitats")
+                            .map_err(|e| Error::radiomics("radiomics.habitats", e))?;
+                        Some((settings, text))
+                    }
+                    None => None,
+                };
+                Some(RadiomicsPlan { extractor, params_text, habitats, delta: r.delta })
+            }
+            None => None,
+        };
+        let cnn = match &config.cnn {
+            Some(c) => {
+                let training = c.training_config()?;
+                let device: ComputeDevice = c.device.parse().map_err(|e: String| {
+                    Error::Config { source_file: None, problems: vec![format!("cnn.device: {e}")] }
+                })?;
+                device.device().map_err(|e| Error::deep("cnn.device", e))?;
+                Some(CnnPlan {
+                    training,
+                    device,
+                    threads: c.threads,
+                    early_stopping_split: c.early_stopping_split.clone(),
+                })
+            }
+            None => None,
+        };
+        Ok(Experiment { config, radiomics, cnn })
+    }
+}
+
+impl Experiment {
+    /// Reads and checks an experiment file.
+    pub fn from_file(path: &std::path::Path) -> Result<Experiment> {
+        Experiment::try_from(ExperimentConfig::from_file(path)?)
+    }
+
+    /// The run's name (the output folder `runs/NAME`).
+    pub fn name(&self) -> &str {
+        self.config.name()
+    }
+
+    /// Whether the split is k-fold cross-validation (one fit per fold, out-of-fold predictions).
+    pub fn is_kfold(&self) -> bool {
+        matches!(self.config.split, SplitConfig::Kfold { .. })
+    }
+}
+
+/// Every problem that can be seen without reading a file, each naming its key.
+fn problems(config: &ExperimentConfig) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(name) = &config.name
+        && (name.is_empty() || name.contains(['/', '\\']) || name == "." || name == "..")
+    {
+        problems.push(format!("name: {name:?} is not a valid folder name"));
+    }
+    match &config.split {
+        SplitConfig::Manifest { train } if train.is_empty() => {
+            problems.push("split.train: must name at least one split".into())
+        }
+        SplitConfig::Random { validation_fraction: f, .. } if !(*f > 0.0 && *f < 1.0) => {
+            problems.push(format!("split.validation_fraction: must be in (0, 1), got {f}"))
+        }
+        SplitConfig::Centre { external } if external.is_empty() => {
+            problems.push("split.external: must name at least one centre".into())
+        }
+        SplitConfig::Kfold { folds, repeats, .. } => {
+            if *folds < 2 {
+                problems.push(format!("split.folds: must be ≥ 2, got {folds}"));
+            }
+            if *repeats < 1 {
+                problems.push("split.repeats: must be ≥ 1".into());
+            }
+        }
+        _ => {}
+    }
+    if let Some(r) = &config.radiomics {
+        if r.params.is_some() && r.params_yaml.is_some() {
+            problems.push("radiomics: give params or params_yaml, not both".into());
+        }
+        if r.habitats.is_some() && r.habitats_yaml.is_some() {
+            problems.push("radiomics: give habitats or habitats_yaml, not both".into());
+        }
+        if (r.habitats.is_some() || r.habitats_yaml.is_some())
+            && matches!(config.split, SplitConfig::Kfold { .. })
+        {
+            problems.push(
+                "radiomics.habitats: habitats are fitted on the training rows; with \
+                 split.method = \"kfold\" that would need one feature table per fold \
+                 (not supported)"
+                    .into(),
+            );
+        }
+    }
+    if let Some(c) = &config.cnn {
+        let given = [c.config.is_some(), c.training.is_some(), c.resolved_json.is_some()];
+        if given.iter().filter(|g| **g).count() > 1 {
+            problems.push("cnn: give one of config, training, resolved_json".into());
+        }
+        if c.threads == Some(0) {
+            problems.push("cnn.threads: must be ≥ 1".into());
+        }
+    }
+    let e = &config.evaluation;
+    if !(e.conf_level > 0.0 && e.conf_level < 1.0) {
+        problems.push(format!("evaluation.conf_level: must be in (0, 1), got {}", e.conf_level));
+    }
+    let f = &config.fusion;
+    if config.radiomics.is_none() && (f.rasig.is_some() || f.radlsig_early.is_some()) {
+        problems.push("fusion.rasig / fusion.radlsig_early need a [radiomics] section".into());
+    }
+    if config.cnn.is_none() && (f.dlsig.is_some() || f.radlsig_early.is_some()) {
+        problems.push("fusion.dlsig / fusion.radlsig_early need a [cnn] section".into());
+    }
+    if config.clinical.is_none() && f.clinical.is_some() {
+        problems.push("fusion.clinical needs a [clinical] section".into());
+    }
+    if f.rasig.is_none() && f.dlsig.is_none() && f.radlsig_early.is_none() && f.clinical.is_none() {
+        problems.push("fusion: configures no signature".into());
+    }
+    if let Err(err) = f.check("fusion") {
+        problems.push(err.to_string());
+    }
+    problems
+}

@@ -1,0 +1,187 @@
+//! Stage 4, **signatures**: every configured signature fitted on the training rows of each fit
+//! only (`signature.json`), then applied to the rows that fit predicts (`predictions.parquet`:
+//! ID, fit, split, label, signature, linear_predictor, score).
+
+use std::collections::BTreeMap;
+
+use polars::prelude::{Column, DataFrame};
+use radlsig_fusion::{SignatureId, SignatureSet, fit_signatures, sigmoid};
+
+use crate::cohort::Cohort;
+use crate::error::{Error, Result};
+use crate::plan::Experiment;
+use crate::tables::{RawTable, blocks_for, clinical_table};
+
+/// The short column name of a signature in the wide tables.
+pub fn column_name(id: SignatureId) -> &'static str {
+    match id {
+        SignatureId::Rasig => "RAsig",
+        SignatureId::Dlsig => "DLsig",
+        SignatureId::RadlsigEarly => "RADLsig_early",
+        SignatureId::RadlsigLate => "RADLsig_late",
+        SignatureId::Clinical => "Clinical",
+        SignatureId::Combined => "Combined",
+    }
+}
+
+/// One row of `predictions.parquet`.
+#[derive(Debug, Clone)]
+pub(crate) struct PredictionRow {
+    pub id: String,
+    pub split: String,
+    pub label: u8,
+    pub signature: String,
+    pub linear_predictor: f64,
+    pub fit: String,
+}
+
+/// The fitted signatures of every fit and their predictions.
+pub(crate) struct Fitted {
+    /// (fit name, its signatures), in fit order.
+    pub sets: Vec<(String, SignatureSet)>,
+    /// Every prediction, fit by fit.
+    pub rows: Vec<PredictionRow>,
+    /// Feature columns left out per fit (undefined in a training row).
+    pub dropped: BTreeMap<String, Vec<String>>,
+    /// (column name, display name) of each signature, in fit order.
+    pub signatures: Vec<(String, String)>,
+}
+
+/// Fits the signatures of every fit on its training rows and predicts its rows.
+pub(crate) fn run(
+    experiment: &Experiment,
+    cohort: &Cohort,
+    radiomics: Option<&RawTable>,
+    deep: Option<&[RawTable]>,
+) -> Result<Fitted> {
+    let config = &experiment.config;
+    let m = &cohort.manifest;
+    let mut sets: Vec<(String, SignatureSet)> = Vec::new();
+    let mut rows: Vec<PredictionRow> = Vec::new();
+    let mut dropped_all: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (f, fit) in cohort.fits.iter().enumerate() {
+        let clinical = config
+            .clinical
+            .as_ref()
+            .map(|c| clinical_table(m, &c.columns, &fit.train))
+            .transpose()?;
+        let mut dropped = Vec::new();
+        let blocks = blocks_for(
+            m,
+            radiomics,
+            deep.map(|d| &d[f]),
+            clinical.as_ref(),
+            &fit.train,
+            &mut dropped,
+        )?;
+        if !dropped.is_empty() {
+            dropped_all.insert(fit.name.clone(), dropped);
+        }
+        let fusion = |what: &str| {
+            let context = format!("{what} the signatures of fit {}", fit.name);
+            move |e| Error::Fusion { context, source: e }
+        };
+        let train_labels: Vec<u8> = fit.train.iter().map(|&i| cohort.labels[i]).collect();
+        let set = fit_signatures(&config.fusion, &blocks.select_rows(&fit.train), &train_labels)
+            .map_err(fusion("fitting"))?;
+        let predict_rows: Vec<usize> = fit.predict.iter().map(|(i, _)| *i).collect();
+        let lps = set
+            .linear_predictors(&blocks.select_rows(&predict_rows))
+            .map_err(fusion("applying"))?;
+        for (id, lp) in &lps {
+            for (k, (i, split)) in fit.predict.iter().enumerate() {
+                rows.push(PredictionRow {
+                    id: m.cases[*i].id.clone(),
+                    split: split.clone(),
+                    label: cohort.labels[*i],
+                    signature: column_name(*id).to_string(),
+                    linear_predictor: lp[k],
+                    fit: fit.name.clone(),
+                });
+            }
+        }
+        sets.push((fit.name.clone(), set));
+    }
+    let signatures: Vec<(String, String)> = sets[0]
+        .1
+        .signatures
+        .iter()
+        .map(|s| (column_name(s.signature.id).to_string(), s.signature.id.name().to_string()))
+        .collect();
+    Ok(Fitted { sets, rows, dropped: dropped_all, signatures })
+}
+
+impl Fitted {
+    /// `signature.json`: the single fit's set, or every fit's by name.
+    pub fn to_json(&self) -> Result<String> {
+        if self.sets.len() == 1 {
+            return Ok(self.sets[0].1.to_json());
+        }
+        let map: BTreeMap<&str, &SignatureSet> =
+            self.sets.iter().map(|(n, s)| (n.as_str(), s)).collect();
+        serde_json::to_string_pretty(&map)
+            .map_err(|e| Error::Json { what: "rendering signature.json".into(), source: e })
+    }
+
+    /// `predictions.parquet`: one row per (fit, case, signature).
+    pub fn long_predictions(&self) -> Result<DataFrame> {
+        let rows = &self.rows;
+        let text = |f: fn(&PredictionRow) -> &String| -> Vec<String> {
+            rows.iter().map(|r| f(r).clone()).collect()
+        };
+        let columns = vec![
+            Column::new("ID".into(), text(|r| &r.id)),
+            Column::new("fit".into(), text(|r| &r.fit)),
+            Column::new("split".into(), text(|r| &r.split)),
+            Column::new(
+                "label".into(),
+                rows.iter().map(|r| i32::from(r.label)).collect::<Vec<_>>(),
+            ),
+            Column::new("signature".into(), text(|r| &r.signature)),
+            Column::new(
+                "linear_predictor".into(),
+                rows.iter().map(|r| r.linear_predictor).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "score".into(),
+                rows.iter().map(|r| sigmoid(r.linear_predictor)).collect::<Vec<_>>(),
+            ),
+        ];
+        DataFrame::new(rows.len(), columns)
+            .map_err(|e| Error::table("building predictions.parquet", e))
+    }
+
+    /// One row per (fit, ID, split) with a probability column per signature: what the
+    /// evaluation reads.
+    pub fn wide_predictions(&self) -> Result<DataFrame> {
+        let mut keys: Vec<(String, String, String, u8)> = Vec::new();
+        let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        let mut scores: Vec<Vec<f64>> = vec![Vec::new(); self.signatures.len()];
+        for r in &self.rows {
+            let k = (r.fit.clone(), r.id.clone(), r.split.clone());
+            let row = *index.entry(k).or_insert_with(|| {
+                keys.push((r.fit.clone(), r.id.clone(), r.split.clone(), r.label));
+                for s in scores.iter_mut() {
+                    s.push(f64::NAN);
+                }
+                keys.len() - 1
+            });
+            let j = self
+                .signatures
+                .iter()
+                .position(|(c, _)| *c == r.signature)
+                .expect("every prediction row is of a fitted signature");
+            scores[j][row] = sigmoid(r.linear_predictor);
+        }
+        let mut columns = vec![
+            Column::new("ID".into(), keys.iter().map(|k| k.1.clone()).collect::<Vec<_>>()),
+            Column::new("split".into(), keys.iter().map(|k| k.2.clone()).collect::<Vec<_>>()),
+            Column::new("label".into(), keys.iter().map(|k| i32::from(k.3)).collect::<Vec<_>>()),
+        ];
+        for ((c, _), s) in self.signatures.iter().zip(scores) {
+            columns.push(Column::new(c.as_str().into(), s));
+        }
+        DataFrame::new(keys.len(), columns)
+            .map_err(|e| Error::table("building the wide predictions", e))
+    }
+}
