@@ -36,21 +36,18 @@
 mod augment;
 mod cohort;
 mod config;
-mod conv;
 mod data;
 mod device;
 mod error;
 mod inference;
 mod metrics;
 mod model;
-mod norm;
 mod preprocess;
 mod training;
 
 pub use augment::{AugmentationConfig, augment, sample_rng};
 pub use cohort::{CohortSplit, prepare_samples, read_case, resolve_sequences, split_cases};
 pub use config::{ClassWeightRule, ClassWeights, OptimizerConfig, Schedule, TrainingConfig};
-pub use conv::{Conv3dExt, conv3d, conv3d_affine};
 pub use data::{VolumeBatch, batch, stack_volumes};
 pub use device::ComputeDevice;
 pub use error::{Error, Result};
@@ -59,10 +56,11 @@ pub use metrics::roc_auc;
 pub use model::{
     Cnn3d, Cnn3dConfig, Cnn3dOutput, ConvBn3d, ModelPreset, ResidualBlock3d, dropout_mask,
 };
-pub use norm::{BatchNormExt, batch_norm};
 pub use preprocess::{
     CaseImages, CropCenter, Intensity, PreprocessCache, PreprocessConfig, Sample, preprocess,
 };
+// The kernels crate's operations, re-exported so that callers of radlsig-deep keep their paths.
+pub use radlsig_kernels::{BatchNormExt, Conv3dExt, batch_norm, conv3d, conv3d_affine};
 pub use training::{
     Control, EpochRecord, RunStatus, Silent, TrainOptions, TrainingObserver, TrainingPlan,
     TrainingSummary, train, weighted_cross_entropy,
