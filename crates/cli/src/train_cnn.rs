@@ -16,8 +16,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use polars::prelude::{Column, CsvWriter, DataFrame, SerWriter};
 use radlsig_cohort::Manifest;
 use radlsig_deep::{
-    ComputeDevice, Control, EpochRecord, PreprocessCache, RunStatus, TrainOptions, TrainingConfig,
-    TrainingObserver, TrainingPlan, prepare_samples, resolve_sequences, split_cases, train,
+    ComputeDevice, Control, EpochRecord, PreprocessCache, RunPaths, RunStatus, TrainOptions,
+    TrainingConfig, TrainingObserver, TrainingPlan, prepare_samples, resolve_sequences,
+    split_cases, train,
 };
 
 /// Flags of `radlsig train-cnn`.
@@ -130,7 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     bar.finish_and_clear();
 
     let options = TrainOptions { device: args.compute.device, resume: args.resume };
-    let mut observer = CliObserver { table: args.out.join("epochs.csv"), bar: None };
+    let mut observer = CliObserver { table: RunPaths::new(&args.out).epochs, bar: None };
     let validation = (!validation_samples.is_empty()).then_some(validation_samples.as_slice());
     let model = train(&config, &train_samples, validation, &args.out, &options, &mut observer)?;
     if let Some(bar) = observer.bar.take() {

@@ -14,6 +14,8 @@
 //! - [`TrainingConfig`] — everything a run needs (TOML in, `config.json` out); [`train`] runs
 //!   AdamW with a learning-rate schedule, class-weighted cross-entropy and early stopping on
 //!   the validation AUC ([`roc_auc`]), checkpointing every epoch and resuming.
+//! - [`RunPaths`] — the files of a run folder (`config.json`, `model.bpk`, `checkpoint/`,
+//!   `training.json` with its [`TrainingSummary`], `epochs.csv`).
 //! - [`TrainedModel`] and [`embed`] — a trained model rebuilt from its folder, and the deep
 //!   features and probabilities of new cases.
 //! - [`split_cases`], [`resolve_sequences`] and [`prepare_samples`] — a cohort manifest's
@@ -43,6 +45,7 @@ mod inference;
 mod metrics;
 mod model;
 mod preprocess;
+mod run_dir;
 mod training;
 
 pub use augment::{AugmentationConfig, augment, sample_rng};
@@ -61,7 +64,7 @@ pub use preprocess::{
 };
 // The kernels crate's operations, re-exported so that callers of radlsig-deep keep their paths.
 pub use radlsig_kernels::{BatchNormExt, Conv3dExt, batch_norm, conv3d, conv3d_affine};
+pub use run_dir::{EpochRecord, RunPaths, RunStatus, TrainingSummary};
 pub use training::{
-    Control, EpochRecord, RunStatus, Silent, TrainOptions, TrainingObserver, TrainingPlan,
-    TrainingSummary, train, weighted_cross_entropy,
+    Control, Silent, TrainOptions, TrainingObserver, TrainingPlan, train, weighted_cross_entropy,
 };

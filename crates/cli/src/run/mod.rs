@@ -385,7 +385,8 @@ pub fn run_experiment(
                 &ids(&fit.early_stopping),
             ]);
             let model_dir = cache.join(format!("cnn-{k}"));
-            let model = if model_dir.join("training.json").exists() {
+            let run_paths = radlsig_deep::RunPaths::new(&model_dir);
+            let model = if run_paths.summary.exists() {
                 eprintln!("cnn {}: cached ({})", fit.name, model_dir.display());
                 TrainedModel::load(&model_dir, *device)?
             } else {
@@ -408,9 +409,9 @@ pub fn run_experiment(
                 let train_samples = prepare(&fit.train)?;
                 let early_samples = prepare(&fit.early_stopping)?;
                 progress.finish_and_clear();
-                let resume = model_dir.join("checkpoint").exists();
+                let resume = run_paths.checkpoint.exists();
                 let options = TrainOptions { device: *device, resume };
-                let mut observer = CliObserver { table: model_dir.join("epochs.csv"), bar: None };
+                let mut observer = CliObserver { table: run_paths.epochs, bar: None };
                 let validation = (!early_samples.is_empty()).then_some(early_samples.as_slice());
                 eprintln!("cnn {}: training{}", fit.name, if resume { " (resumed)" } else { "" });
                 let model = train(
