@@ -168,3 +168,23 @@ fn empty_mask_and_bad_config_are_clear_errors() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("bad.toml") && stderr.contains("width"), "{stderr}");
 }
+
+#[test]
+fn a_missing_config_is_named_with_its_os_error_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    let os_error = std::fs::read(&missing).unwrap_err().to_string();
+    let run = radlsig(&[
+        "train-cnn",
+        "--manifest",
+        dir.path().join("manifest.csv").to_str().unwrap(),
+        "--config",
+        missing.to_str().unwrap(),
+        "--out",
+        dir.path().join("run").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains(&format!("cannot read {}", missing.display())), "{stderr}");
+    assert_eq!(stderr.matches(&os_error).count(), 1, "{stderr}");
+}

@@ -154,7 +154,7 @@ impl Default for TrainingConfig {
 impl TrainingConfig {
     /// Reads a TOML file (see the module docs) over the defaults and checks it.
     pub fn from_toml_file(path: &Path) -> crate::Result<TrainingConfig> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
         Self::from_toml_str(&text, Some(path))
     }
 
@@ -174,7 +174,7 @@ impl TrainingConfig {
 
     /// Reads a `config.json` written by a training run.
     pub fn from_json_file(path: &Path) -> crate::Result<TrainingConfig> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
         let config: TrainingConfig = serde_json::from_str(&text).map_err(|e| Error::Format {
             path: path.to_path_buf(),
             reason: format!("not a training config: {e}"),

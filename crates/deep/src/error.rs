@@ -31,12 +31,16 @@ pub enum Error {
     /// The training or inference data cannot be used as given.
     #[error("{0}")]
     Data(String),
-    /// A file could not be read or written.
-    #[error("{}: {source}", .path.display())]
+    /// A file or folder could not be read, written or created; the operating-system error is
+    /// the source (not repeated in the message, so a `{:#}` chain shows it once).
+    #[error("cannot {action} {}", .path.display())]
     Io {
-        /// The file involved.
+        /// What was being done to `path`: `read`, `write`, `create`, `create the folder`, ….
+        action: &'static str,
+        /// The file or folder involved.
         path: PathBuf,
-        /// The underlying error.
+        /// The operating-system error.
+        #[source]
         source: std::io::Error,
     },
     /// A file exists but its content is not what radlsig wrote.
@@ -47,13 +51,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// A checkpoint or model file could not be saved or loaded by Burn.
-    #[error("{}: {reason}", .path.display())]
+    /// Burn could not encode, decode or apply the record of a model or optimizer file; Burn's
+    /// error is the source.
+    #[error("cannot {action} {}", .path.display())]
     Checkpoint {
+        /// What was being done: `decode the weights in`, `encode the optimizer state for`, ….
+        action: &'static str,
         /// The file involved.
         path: PathBuf,
-        /// Burn's message.
-        reason: String,
+        /// Burn's error.
+        #[source]
+        source: burn::store::RecordError,
     },
     /// The requested compute device is not compiled into this build.
     #[error(
@@ -93,8 +101,12 @@ fn source_name(path: &Option<PathBuf>) -> String {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// An [`Error::Io`] for `path`.
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+    /// An [`Error::Io`]: `action` (`"read"`, `"write"`, …) failed on `path`.
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Error {
+        Error::Io { action, path: path.into(), source }
     }
 }

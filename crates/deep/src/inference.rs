@@ -11,7 +11,7 @@ use crate::data::stack_volumes;
 use crate::device::ComputeDevice;
 use crate::model::Cnn3d;
 use crate::preprocess::{CaseImages, Sample, preprocess};
-use crate::training::{RunPaths, TrainingSummary, load_module, read_json};
+use crate::run_dir::{RunPaths, TrainingSummary, load_module, read_json};
 use crate::{Error, Result};
 
 /// A network ready for inference: its configuration and the weights of the best epoch.

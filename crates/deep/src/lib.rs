@@ -14,6 +14,8 @@
 //! - [`TrainingConfig`] — everything a run needs (TOML in, `config.json` out); [`train`] runs
 //!   AdamW with a learning-rate schedule, class-weighted cross-entropy and early stopping on
 //!   the validation AUC ([`roc_auc`]), checkpointing every epoch and resuming.
+//! - [`RunPaths`] — the files of a run folder (`config.json`, `model.bpk`, `checkpoint/`,
+//!   `training.json` with its [`TrainingSummary`], `epochs.csv`).
 //! - [`TrainedModel`] and [`embed`] — a trained model rebuilt from its folder, and the deep
 //!   features and probabilities of new cases.
 //! - [`split_cases`], [`resolve_sequences`] and [`prepare_samples`] — a cohort manifest's
@@ -36,21 +38,19 @@
 mod augment;
 mod cohort;
 mod config;
-mod conv;
 mod data;
 mod device;
 mod error;
 mod inference;
 mod metrics;
 mod model;
-mod norm;
 mod preprocess;
+mod run_dir;
 mod training;
 
 pub use augment::{AugmentationConfig, augment, sample_rng};
 pub use cohort::{CohortSplit, prepare_samples, read_case, resolve_sequences, split_cases};
 pub use config::{ClassWeightRule, ClassWeights, OptimizerConfig, Schedule, TrainingConfig};
-pub use conv::{Conv3dExt, conv3d, conv3d_affine};
 pub use data::{VolumeBatch, batch, stack_volumes};
 pub use device::ComputeDevice;
 pub use error::{Error, Result};
@@ -59,11 +59,12 @@ pub use metrics::roc_auc;
 pub use model::{
     Cnn3d, Cnn3dConfig, Cnn3dOutput, ConvBn3d, ModelPreset, ResidualBlock3d, dropout_mask,
 };
-pub use norm::{BatchNormExt, batch_norm};
 pub use preprocess::{
     CaseImages, CropCenter, Intensity, PreprocessCache, PreprocessConfig, Sample, preprocess,
 };
+// The kernels crate's operations, re-exported so that callers of radlsig-deep keep their paths.
+pub use radlsig_kernels::{BatchNormExt, Conv3dExt, batch_norm, conv3d, conv3d_affine};
+pub use run_dir::{EpochRecord, RunPaths, RunStatus, TrainingSummary};
 pub use training::{
-    Control, EpochRecord, RunStatus, Silent, TrainOptions, TrainingObserver, TrainingPlan,
-    TrainingSummary, train, weighted_cross_entropy,
+    Control, Silent, TrainOptions, TrainingObserver, TrainingPlan, train, weighted_cross_entropy,
 };

@@ -28,10 +28,11 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
-use crate::augment::mix;
-use crate::conv::channels_last::{self, ConvLayer};
+use radlsig_kernels::{ChannelsLastNet, FoldedBlock, FoldedConv};
 
-/// Whether `device` is Burn's flex CPU backend (where [`crate::conv::channels_last`] runs).
+use crate::augment::mix;
+
+/// Whether `device` is Burn's flex CPU backend (where [`ChannelsLastNet`] runs).
 fn is_flex(device: &Device) -> bool {
     #[cfg(feature = "flex")]
     {
@@ -166,17 +167,16 @@ impl ConvBn3d {
     /// `[B, C_in, D, H, W]` → `[B, C_out, D/s, H/s, W/s]` (rounded up).
     fn forward(&self, x: Tensor<5>) -> Tensor<5> {
         let [k, ..] = self.conv.kernel_size;
-        // Our convolution and batch-norm kernels (crate::conv, crate::norm) rather than Burn's:
-        // same weights and semantics, equal up to rounding, several times faster on the CPU
-        // backend.
-        let y = crate::conv::conv3d(x, self.conv.weight.val(), self.conv.stride[0], k / 2);
-        crate::norm::batch_norm(&self.bn, y)
+        // Our convolution and batch-norm kernels (radlsig-kernels) rather than Burn's: same
+        // weights and semantics, equal up to rounding, several times faster on the CPU backend.
+        let y = radlsig_kernels::conv3d(x, self.conv.weight.val(), self.conv.stride[0], k / 2);
+        radlsig_kernels::batch_norm(&self.bn, y)
     }
 
     /// `relu?(bn(conv(x)) + residual?)`. Off the autodiff device (inference), the batch norm
     /// with running statistics is the affine map `y·s + (β − μ·s)`, `s = γ/√(σ² + ε)`, applied
     /// with the residual and the ReLU as the convolution writes its output
-    /// ([`crate::conv::conv3d_affine`]); in training, the separate differentiable operations.
+    /// ([`radlsig_kernels::conv3d_affine`]); in training, the separate differentiable operations.
     ///
     /// # Shapes
     /// `[B, C_in, D, H, W]` → `[B, C_out, D/s, H/s, W/s]` (rounded up); `residual` of the
@@ -193,7 +193,7 @@ impl ConvBn3d {
         }
         let [k, ..] = self.conv.kernel_size;
         let (scale, shift) = self.folded_norm(&device);
-        crate::conv::conv3d_affine(
+        radlsig_kernels::conv3d_affine(
             x,
             self.conv.weight.val(),
             scale,
@@ -218,21 +218,21 @@ impl ConvBn3d {
         (scale, shift)
     }
 
-    /// This layer for [`crate::conv::channels_last`] (inference), its batch norm folded by
+    /// This layer described for [`ChannelsLastNet`] (inference), its batch norm folded by
     /// [`ConvBn3d::folded_norm`], or `None` when a value cannot be read as `f32`.
-    fn channels_last(&self) -> Option<ConvLayer> {
+    fn folded(&self) -> Option<FoldedConv> {
         let (scale, shift) = self.folded_norm(&self.conv.weight.val().device());
         let (scale, shift) =
             (scale.try_into_vec_as::<f32>().ok()?, shift.try_into_vec_as::<f32>().ok()?);
         let [c_out, c_in, k, ..] = self.conv.weight.dims();
-        Some(ConvLayer::new(
-            &self.conv.weight.val().try_into_vec_as::<f32>().ok()?,
-            [c_out, c_in, k],
-            self.conv.stride[0],
-            k / 2,
-            &scale,
-            &shift,
-        ))
+        Some(FoldedConv {
+            weight: self.conv.weight.val().try_into_vec_as::<f32>().ok()?,
+            shape: [c_out, c_in, k],
+            stride: self.conv.stride[0],
+            padding: k / 2,
+            scale,
+            shift,
+        })
     }
 }
 
@@ -362,29 +362,29 @@ impl Cnn3d {
 }
 
 impl Cnn3d {
-    /// The convolutions laid out for inference through [`crate::conv::channels_last`] on
-    /// samples of `input = [channels, d, h, w]`: on the CPU backend where the CPU has AVX-512,
-    /// else (training, other backends or CPUs) `None`, where the layer-by-layer path runs.
+    /// The convolutions laid out for inference through [`ChannelsLastNet`] on samples of
+    /// `input = [channels, d, h, w]`: on the CPU backend where the CPU has AVX-512, else
+    /// (training, other backends or CPUs) `None`, where the layer-by-layer path runs.
     pub(crate) fn channels_last(
         &self,
         input: [usize; 4],
         device: &Device,
-    ) -> Option<channels_last::ResNet> {
-        if device.is_autodiff() || !channels_last::available() || !is_flex(device) {
+    ) -> Option<ChannelsLastNet> {
+        if device.is_autodiff() || !ChannelsLastNet::available() || !is_flex(device) {
             return None;
         }
         let blocks = self.blocks.iter().map(|block| {
-            Some(channels_last::Block {
-                first: block.first.channels_last()?,
-                second: block.second.channels_last()?,
+            Some(FoldedBlock {
+                first: block.first.folded()?,
+                second: block.second.folded()?,
                 shortcut: match &block.shortcut {
-                    Some(s) => Some(s.channels_last()?),
+                    Some(s) => Some(s.folded()?),
                     None => None,
                 },
             })
         });
         let blocks = blocks.collect::<Option<Vec<_>>>()?;
-        Some(channels_last::ResNet::new(input, self.stem.channels_last()?, blocks))
+        Some(ChannelsLastNet::new(input, &self.stem.folded()?, &blocks))
     }
 
     /// The globally pooled features `[B, C]` of `x` through [`Cnn3d::channels_last`] (one
@@ -557,7 +557,7 @@ mod tests {
         let model = Cnn3d::new(&config, 3, &device).map(&mut PerturbNorms(0.0));
         let x =
             Tensor::<5>::random([3, 2, 12, 12, 12], burn::tensor::Distribution::Default, &device);
-        // `forward` on the CPU backend: through conv::channels_last where the CPU has AVX-512.
+        // `forward` on the CPU backend: through ChannelsLastNet where the CPU has AVX-512.
         let fused = model.forward(x.clone(), None);
         // The layer-by-layer fused path (conv3d_affine per layer), which runs elsewhere.
         let mut f = model.stem.forward_fused(x.clone(), None, true);

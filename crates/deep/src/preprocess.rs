@@ -361,7 +361,7 @@ impl PreprocessCache {
     /// A cache in `dir` (created when missing).
     pub fn new(dir: impl Into<PathBuf>) -> crate::Result<PreprocessCache> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
         Ok(PreprocessCache { dir })
     }
 
@@ -372,7 +372,8 @@ impl PreprocessCache {
         text.push('\u{1}');
         text.push_str(case_id);
         for path in files {
-            let meta = std::fs::metadata(path).map_err(|e| Error::io(*path, e))?;
+            let meta =
+                std::fs::metadata(path).map_err(|e| Error::io("read the metadata of", *path, e))?;
             let modified = meta
                 .modified()
                 .ok()
@@ -418,15 +419,15 @@ fn write_tensor(path: &Path, volume: &Array4<f32>) -> crate::Result<()> {
     for v in volume.iter() {
         bytes.extend_from_slice(&v.to_le_bytes());
     }
-    let mut file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    file.write_all(&bytes).map_err(|e| Error::io(path, e))
+    let mut file = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
+    file.write_all(&bytes).map_err(|e| Error::io("write", path, e))
 }
 
 fn read_tensor(path: &Path) -> crate::Result<Array4<f32>> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| Error::io(path, e))?;
+        .map_err(|e| Error::io("read", path, e))?;
     let bad = |reason: &str| Error::Format { path: path.to_path_buf(), reason: reason.to_string() };
     if bytes.len() < 40 || &bytes[..8] != CACHE_MAGIC {
         return Err(bad("not a radlsig preprocessing cache entry"));

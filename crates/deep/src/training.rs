@@ -1,18 +1,10 @@
 //! Training: the loss, one optimisation step, the epoch loop with early stopping, per-epoch
 //! checkpoints and resuming.
 //!
-//! # What a run writes in its output folder
-//!
-//! - `config.json` — the resolved [`TrainingConfig`], before the first epoch;
-//! - `model.bpk` — the weights of the epoch with the best validation AUC (Burn's burnpack
-//!   format), rewritten when the AUC improves: this is the trained model;
-//! - `checkpoint/epoch-NNNN/{model,optimizer}.bpk` and `checkpoint/state.json` — the state after
-//!   the last finished epoch (weights with BatchNorm statistics, AdamW moments, counters and
-//!   the history), written every epoch so that `resume` continues an interrupted run;
-//! - `training.json` — a summary when the run ends.
-//!
-//! Every file is written to a temporary name and renamed, and `state.json` is written last,
-//! so an interruption at any point leaves the previous epoch's checkpoint intact.
+//! What a run writes in its output folder, and how, is described in [`crate::run_dir`]
+//! ([`RunPaths`]): the resolved configuration before the first epoch, the best epoch's weights,
+//! a checkpoint after every epoch (written so that an interruption at any point leaves the
+//! previous one intact), and a [`TrainingSummary`] when the run ends.
 //!
 //! # Reproducibility
 //!
@@ -25,14 +17,13 @@
 //! kinds may differ at rounding level.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
-use burn::store::ModuleRecord;
+use burn::tensor::Tensor;
 use burn::tensor::activation::{log_softmax, softmax};
-use burn::tensor::{Bytes, Tensor};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -47,42 +38,11 @@ use crate::inference::{TrainedModel, predict_batches};
 use crate::metrics::roc_auc;
 use crate::model::{Cnn3d, dropout_mask};
 use crate::preprocess::Sample;
+use crate::run_dir::{
+    EpochRecord, RunPaths, RunStatus, TrainingSummary, epoch_folder, load_module, load_optimizer,
+    read_json, save_module, save_optimizer, write_atomic, write_json,
+};
 use crate::{Error, Result};
-
-/// One row of the per-epoch table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// Epoch number, from 1.
-    pub epoch: usize,
-    /// Mean class-weighted cross-entropy over the epoch's training batches.
-    pub loss: f64,
-    /// AUC of the training predictions made during the epoch (augmented inputs, training
-    /// mode); `None` when a class is missing.
-    pub train_auc: Option<f64>,
-    /// AUC on the validation cases after the epoch (inference mode).
-    pub val_auc: Option<f64>,
-    /// Class-weighted cross-entropy on the validation cases (inference mode, training class
-    /// weights); breaks ties between epochs of equal validation AUC.
-    pub val_loss: f64,
-    /// Learning rate of the epoch's first step.
-    pub learning_rate: f64,
-    /// Wall-clock seconds of the epoch, validation included.
-    pub seconds: f64,
-    /// Whether this epoch's weights became the saved model (best validation AUC so far).
-    pub best: bool,
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// All configured epochs ran.
-    Completed,
-    /// Early stopping: `patience` epochs without a better validation AUC.
-    EarlyStopped,
-    /// The observer asked to stop; `resume` continues from the last checkpoint.
-    Interrupted,
-}
 
 /// What the observer tells the loop after an epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,29 +120,6 @@ struct CheckpointState {
     validation_ids: Vec<String>,
 }
 
-/// The summary written as `training.json` when a run ends.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TrainingSummary {
-    /// How the run ended.
-    pub status: RunStatus,
-    /// Epoch whose weights are the model.
-    pub best_epoch: Option<usize>,
-    /// Its validation AUC.
-    pub best_val_auc: Option<f64>,
-    /// Epochs that ran.
-    pub epochs_run: usize,
-    /// Cases used for the optimisation.
-    pub train_cases: usize,
-    /// The validation cases (ids).
-    pub validation_ids: Vec<String>,
-    /// Whether they come from an inner split of the training cases.
-    pub inner_split: bool,
-    /// The backend.
-    pub device: String,
-    /// The per-epoch history.
-    pub history: Vec<EpochRecord>,
-}
-
 /// Class-weighted cross-entropy, `−Σ_i w_{y_i} log softmax(z_i)_{y_i} / Σ_i w_{y_i}`
 /// (PyTorch's `cross_entropy(weight=w, reduction="mean")`).
 ///
@@ -238,7 +175,7 @@ pub fn train(
 
     let device = options.device.device()?;
     let train_device = device.clone().autodiff();
-    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io("create the folder", out_dir, e))?;
     let paths = RunPaths::new(out_dir);
 
     // Fresh start or resume.
@@ -261,9 +198,9 @@ pub fn train(
         }
         let state: CheckpointState = read_json(&paths.state)?;
         let (model, optimizer) = fresh();
-        let folder = paths.checkpoint.join(&state.folder);
-        let model = load_module(model, &folder.join("model.bpk"))?;
-        let optimizer = load_optimizer(optimizer, &folder.join("optimizer.bpk"))?;
+        let saved = paths.epoch_checkpoint(&state.folder);
+        let model = load_module(model, &saved.model)?;
+        let optimizer = load_optimizer(optimizer, &saved.optimizer)?;
         let split_ids: Vec<String> = validation_part.iter().map(|s| s.id.clone()).collect();
         if split_ids != state.validation_ids {
             return Err(Error::Data(
@@ -436,36 +373,11 @@ pub fn train(
         history: state.history.clone(),
     };
     if status != RunStatus::Interrupted {
-        write_atomic(
-            &paths.summary,
-            serde_json::to_string_pretty(&summary).unwrap_or_default().as_bytes(),
-        )?;
+        write_json(&paths.summary, &summary)?;
     }
     let mut trained = TrainedModel::load(out_dir, options.device)?;
     trained.summary = Some(summary);
     Ok(trained)
-}
-
-/// The fixed file names of a run folder.
-pub(crate) struct RunPaths {
-    pub(crate) config: PathBuf,
-    pub(crate) model: PathBuf,
-    pub(crate) summary: PathBuf,
-    checkpoint: PathBuf,
-    state: PathBuf,
-}
-
-impl RunPaths {
-    pub(crate) fn new(dir: &Path) -> RunPaths {
-        let checkpoint = dir.join("checkpoint");
-        RunPaths {
-            config: dir.join("config.json"),
-            model: dir.join("model.bpk"),
-            summary: dir.join("training.json"),
-            state: checkpoint.join("state.json"),
-            checkpoint,
-        }
-    }
 }
 
 fn adamw(config: &TrainingConfig) -> ModuleOptimizer {
@@ -568,57 +480,18 @@ fn write_checkpoint(
     optimizer: &ModuleOptimizer,
 ) -> Result<()> {
     let previous = state.folder.clone();
-    state.folder = format!("epoch-{:04}", state.epoch);
-    let folder = paths.checkpoint.join(&state.folder);
-    std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
-    save_module(model, &folder.join("model.bpk"))?;
-    let path = folder.join("optimizer.bpk");
-    let bytes = optimizer
-        .into_bytes()
-        .map_err(|e| Error::Checkpoint { path: path.clone(), reason: e.to_string() })?;
-    write_atomic(&path, &bytes)?;
-    write_atomic(&paths.state, serde_json::to_string_pretty(state).unwrap_or_default().as_bytes())?;
+    state.folder = epoch_folder(state.epoch);
+    let files = paths.epoch_checkpoint(&state.folder);
+    std::fs::create_dir_all(&files.folder)
+        .map_err(|e| Error::io("create the folder", &files.folder, e))?;
+    save_module(model, &files.model)?;
+    save_optimizer(optimizer, &files.optimizer)?;
+    write_json(&paths.state, state)?;
     if !previous.is_empty() && previous != state.folder {
         // The old checkpoint is no longer referenced; failing to delete it is harmless.
-        let _ = std::fs::remove_dir_all(paths.checkpoint.join(previous));
+        let _ = std::fs::remove_dir_all(paths.epoch_checkpoint(&previous).folder);
     }
     Ok(())
-}
-
-pub(crate) fn save_module(model: &Cnn3d, path: &Path) -> Result<()> {
-    let bytes = model
-        .clone()
-        .into_record()
-        .into_bytes()
-        .map_err(|e| Error::Checkpoint { path: path.to_path_buf(), reason: e.to_string() })?;
-    write_atomic(path, &bytes)
-}
-
-pub(crate) fn load_module(model: Cnn3d, path: &Path) -> Result<Cnn3d> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let checkpoint_error = |reason: String| Error::Checkpoint { path: path.to_path_buf(), reason };
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|e| checkpoint_error(e.to_string()))?;
-    model.try_load_record(record).map_err(|e| checkpoint_error(e.to_string()))
-}
-
-fn load_optimizer(optimizer: ModuleOptimizer, path: &Path) -> Result<ModuleOptimizer> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    optimizer
-        .from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|e| Error::Checkpoint { path: path.to_path_buf(), reason: e.to_string() })
-}
-
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    radlsig_volume::write_atomically(path, |tmp| {
-        std::fs::write(tmp, bytes).map_err(|e| Error::io(path, e))
-    })
-}
-
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::Format { path: path.to_path_buf(), reason: e.to_string() })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame};
 use radlsig_cohort::Manifest;
 use radlsig_deep::{
-    ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, TrainOptions, TrainedModel,
+    ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, RunPaths, TrainOptions, TrainedModel,
     TrainingConfig, TrainingObserver, TrainingPlan, embed, prepare_samples, resolve_sequences,
     split_cases, train,
 };
@@ -62,7 +62,7 @@ pub(crate) fn run(
             &ids(&fit.early_stopping),
         ]);
         let model_dir = cache.join(format!("cnn-{k}"));
-        let model = if model_dir.join("training.json").exists() {
+        let model = if RunPaths::new(&model_dir).summary.exists() {
             observer.note(&format!("cnn {}: cached ({})", fit.name, model_dir.display()));
             TrainedModel::load(&model_dir, plan.device)
                 .map_err(|e| Error::deep(format!("loading the CNN of fit {}", fit.name), e))?
@@ -125,9 +125,10 @@ fn train_fit(
     observer.end();
     let (train_samples, early_samples) =
         samples.map_err(|e| Error::deep(format!("preparing the cases of fit {}", fit.name), e))?;
-    let resume = model_dir.join("checkpoint").exists();
+    let paths = RunPaths::new(model_dir);
+    let resume = paths.checkpoint.exists();
     let options = TrainOptions { device, resume };
-    let mut table = EpochTable::new(model_dir.join("epochs.csv"), observer.training());
+    let mut table = EpochTable::new(paths.epochs, observer.training());
     let validation = (!early_samples.is_empty()).then_some(early_samples.as_slice());
     observer.note(&format!("cnn {}: training{}", fit.name, if resume { " (resumed)" } else { "" }));
     train(training, &train_samples, validation, model_dir, &options, &mut table)
@@ -184,7 +185,7 @@ pub fn train_on_manifest(
     observer.end();
     let (train_samples, validation_samples) =
         samples.map_err(|e| Error::deep("preparing the training cases", e))?;
-    let mut table = EpochTable::new(out.join("epochs.csv"), observer.training());
+    let mut table = EpochTable::new(RunPaths::new(out).epochs, observer.training());
     let validation = (!validation_samples.is_empty()).then_some(validation_samples.as_slice());
     train(&config, &train_samples, validation, out, options, &mut table)
         .map_err(|e| Error::deep("training the CNN", e))

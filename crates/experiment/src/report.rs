@@ -287,7 +287,7 @@ pub(crate) fn html(r: &ReportInput<'_>) -> String {
         o.push_str("<h2>CNN</h2>\n");
         let mut rows = Vec::new();
         for (fit, dir) in r.cnn_dirs {
-            let summary = std::fs::read_to_string(dir.join("training.json"))
+            let summary = std::fs::read_to_string(radlsig_deep::RunPaths::new(dir).summary)
                 .ok()
                 .and_then(|t| serde_json::from_str::<radlsig_deep::TrainingSummary>(&t).ok());
             if let Some(s) = summary {

@@ -57,7 +57,7 @@ pub(super) fn channel_blocks(channels: usize) -> impl Iterator<Item = (usize, us
     (0..vectors).step_by(4).map(move |v0| (v0 * LANES, (vectors - v0).min(4)))
 }
 
-use super::{Epilogue, Geometry};
+use super::{Epilogue, Geometry, sum_in_order};
 
 /// Output channels per accumulator vector.
 pub(super) const LANES: usize = 16;
@@ -74,11 +74,17 @@ pub(super) fn available() -> bool {
     }
 }
 
+/// `channels` rounded up to a multiple of [`LANES`]: the channels of whole accumulator vectors.
+pub(super) fn whole_vectors(channels: usize) -> usize {
+    channels.div_ceil(LANES) * LANES
+}
+
 /// The weights `[c_out, c_in, k, k, k]` of `g` repacked as `[tap][c_in][o]` with `o` padded
-/// with zeros to `ocp`, a multiple of [`LANES`].
-fn pack_weights(g: &Geometry, weight: &[f32], ocp: usize) -> Vec<f32> {
+/// with zeros to `ocp` ([`whole_vectors`] of `c_out`): `(ocp, packed)`.
+fn pack_weights(g: &Geometry, weight: &[f32]) -> (usize, Vec<f32>) {
     let [c_out, c_in, ..] = g.weight;
-    pack(weight, c_out, c_in, g.k().pow(3), ocp)
+    let ocp = whole_vectors(c_out);
+    (ocp, pack(weight, c_out, c_in, g.k().pow(3), ocp))
 }
 
 /// [`pack_weights`] of `c_out × c_in × taps` weights.
@@ -234,8 +240,7 @@ pub(super) fn forward(
 ) -> Vec<f32> {
     let [batch, c_in, ..] = g.input;
     let c_out = g.weight[0];
-    let ocp = c_out.div_ceil(LANES) * LANES;
-    let packed = pack_weights(g, weight, ocp);
+    let (ocp, packed) = pack_weights(g, weight);
     let s_out = g.spatial_out();
     let layout = SampleLayout::new(g);
     let mut out = vec![0.0f32; batch * c_out * s_out];
@@ -463,8 +468,7 @@ pub(super) fn forward_lines(
     let [batch, c_in, ..] = g.input;
     let c_out = g.weight[0];
     assert!(g.stride == 1 || g.stride == 2, "forward_lines: stride {}", g.stride);
-    let ocp = c_out.div_ceil(LANES) * LANES;
-    let packed = pack_weights(g, weight, ocp);
+    let (ocp, packed) = pack_weights(g, weight);
     let s_out = g.spatial_out();
     let mut out = vec![0.0f32; batch * c_out * s_out];
     if s_out == 0 || c_out == 0 {
@@ -601,7 +605,7 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
     let c_out = g.weight[0];
     let taps_n = g.k().pow(3);
     let rows = taps_n * c_in;
-    let ocp = c_out.div_ceil(LANES) * LANES;
+    let ocp = whole_vectors(c_out);
     let s_out = g.spatial_out();
     let layout = SampleLayout::new(g);
     let offsets = row_offsets(&g.taps(), c_in, c_in);
@@ -642,12 +646,7 @@ pub(super) fn backward_weight(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32>
             wg
         })
         .collect();
-    let mut total = vec![0.0f32; rows * ocp];
-    for partial in &partials {
-        for (t, p) in total.iter_mut().zip(partial) {
-            *t += p;
-        }
-    }
+    let total = sum_in_order(&partials, rows * ocp);
     // Back to Burn's [c_out, c_in, k, k, k] from [t][c][ocp] (or [t][ocp][c]).
     let mut w_grad = vec![0.0f32; c_out * rows];
     for (o, wo) in w_grad.chunks_exact_mut(rows).enumerate() {
@@ -844,7 +843,7 @@ pub(super) fn backward_input_strided(g: &Geometry, weight: &[f32], grad: &[f32])
     let c_out = g.weight[0];
     let (k, s, p) = (g.k(), g.stride, g.padding);
     let (taps_n, s_in, s_out) = (k.pow(3), g.spatial_in(), g.spatial_out());
-    let cip = c_in.div_ceil(LANES) * LANES;
+    let cip = whole_vectors(c_in);
     let mut x_grad = vec![0.0f32; batch * c_in * s_in];
     if s_in == 0 || c_in == 0 || s_out == 0 {
         return x_grad;

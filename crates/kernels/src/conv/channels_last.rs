@@ -15,7 +15,11 @@
 //!
 //! The convolution sums are the batch kernel's (the same tile kernel, taps and channels in the
 //! same order); the affine map is one fused multiply-add here, so outputs agree with the
-//! layer-by-layer path up to rounding. Call only where [`available`].
+//! layer-by-layer path up to rounding. Run only where [`ChannelsLastNet::available`].
+//!
+//! The network is described by plain values ([`FoldedConv`], [`FoldedBlock`]): the caller's
+//! model reads its weights and folds its batch norms; this module packs the weights for the
+//! tile kernel and lays out every map and offset once per input shape.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
@@ -27,11 +31,6 @@ use rayon::prelude::*;
 
 use super::Geometry;
 use super::direct::{self, LANES, TileInput, channel_blocks, with_tile_shape};
-
-/// Whether this CPU runs the channels-last path (that of the direct kernel: AVX-512F).
-pub(crate) fn available() -> bool {
-    direct::available()
-}
 
 /// Where one sample's feature map lies in a flat buffer: channels-last inside a zero border of
 /// `pad` voxels, channel `c` of voxel `(z, y, x)` at `(((z + pad)·hp + y + pad)·wp + x + pad)·C
@@ -81,10 +80,43 @@ impl Grid {
     }
 }
 
-/// A cubic convolution (no bias) followed by its batch norm in inference, folded to the
-/// affine map `y·scale[o] + shift[o]`, with the weights packed for the tile kernel.
+/// A cubic 3D convolution (no bias, dilation 1, one group) followed by its batch norm in
+/// inference, folded to the per-channel affine map `y·scale[o] + shift[o]` (for running mean
+/// `μ`, variance `σ²`, `γ`, `β` and `ε`: `scale = γ/√(σ² + ε)`, `shift = β − μ·scale`).
+///
+/// Output side per axis: `(n + 2·padding − k) / stride + 1` for an input side `n`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldedConv {
+    /// The kernel `[c_out, c_in, k, k, k]`, flattened row-major (Burn's layout).
+    pub weight: Vec<f32>,
+    /// `[c_out, c_in, k]`.
+    pub shape: [usize; 3],
+    /// The stride along each axis (at least 1).
+    pub stride: usize,
+    /// Zero padding on both sides of each axis.
+    pub padding: usize,
+    /// `scale[o]`, `c_out` values.
+    pub scale: Vec<f32>,
+    /// `shift[o]`, `c_out` values.
+    pub shift: Vec<f32>,
+}
+
+/// A residual basic block of [`FoldedConv`]s: `relu(second(relu(first(x))) + shortcut(x))`,
+/// the shortcut the identity when absent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldedBlock {
+    /// The first convolution (its ReLU applied).
+    pub first: FoldedConv,
+    /// The second convolution, whose output the shortcut is added to before the ReLU.
+    pub second: FoldedConv,
+    /// The projection of the block's input (a strided 1³ convolution, say), or `None` for the
+    /// identity.
+    pub shortcut: Option<FoldedConv>,
+}
+
+/// A [`FoldedConv`] with its weights packed for the tile kernel.
 #[derive(Debug, Clone)]
-pub(crate) struct ConvLayer {
+struct ConvLayer {
     c_in: usize,
     c_out: usize,
     k: usize,
@@ -100,20 +132,14 @@ pub(crate) struct ConvLayer {
 }
 
 impl ConvLayer {
-    /// `weight`: `[c_out, c_in, k, k, k]` flattened (`shape = [c_out, c_in, k]`); `scale` and
-    /// `shift`: `c_out` values.
-    pub(crate) fn new(
-        weight: &[f32],
-        shape: [usize; 3],
-        stride: usize,
-        padding: usize,
-        scale: &[f32],
-        shift: &[f32],
-    ) -> ConvLayer {
-        let [c_out, c_in, k] = shape;
-        assert!(stride >= 1 && k >= 1, "ConvLayer: stride and kernel of at least 1");
-        assert!(scale.len() == c_out && shift.len() == c_out, "ConvLayer: {c_out} channels");
-        let ocp = c_out.div_ceil(LANES) * LANES;
+    /// # Panics
+    /// When the stride or kernel is 0, or `scale`, `shift` or `weight` has the wrong length.
+    fn new(layer: &FoldedConv) -> ConvLayer {
+        let FoldedConv { weight, shape, stride, padding, scale, shift } = layer;
+        let ([c_out, c_in, k], stride, padding) = (*shape, *stride, *padding);
+        assert!(stride >= 1 && k >= 1, "FoldedConv: stride and kernel of at least 1");
+        assert!(scale.len() == c_out && shift.len() == c_out, "FoldedConv: {c_out} channels");
+        let ocp = direct::whole_vectors(c_out);
         let padded = |v: &[f32]| {
             let mut p = v.to_vec();
             p.resize(ocp, 0.0);
@@ -134,26 +160,20 @@ impl ConvLayer {
 
     fn output_side(&self, side: [usize; 3]) -> [usize; 3] {
         side.map(|s| {
-            assert!(s + 2 * self.padding >= self.k, "ConvLayer: kernel larger than the padded map");
+            assert!(
+                s + 2 * self.padding >= self.k,
+                "FoldedConv: kernel larger than the padded map"
+            );
             (s + 2 * self.padding - self.k) / self.stride + 1
         })
     }
-}
-
-/// A residual basic block: `relu(second(relu(first(x))) + shortcut(x))`, the shortcut the
-/// identity when absent.
-#[derive(Debug, Clone)]
-pub(crate) struct Block {
-    pub(crate) first: ConvLayer,
-    pub(crate) second: ConvLayer,
-    pub(crate) shortcut: Option<ConvLayer>,
 }
 
 /// One convolution of the network applied to one sample: which maps it reads and writes, and
 /// every offset it needs, worked out once per input shape.
 #[derive(Debug)]
 struct Step {
-    /// Index of the layer in [`ResNet::layers`].
+    /// Index of the layer in [`ChannelsLastNet::layers`].
     layer: usize,
     /// Indices of the maps read and written.
     input: usize,
@@ -172,9 +192,15 @@ struct Step {
     reach: [usize; 3],
 }
 
-/// The network's convolutions laid out for one input shape; [`ResNet::pooled`] runs them.
+/// A residual network's convolutions laid out for one input shape, for inference:
+/// [`ChannelsLastNet::pooled`] takes every sample through them (one thread per run of samples,
+/// every feature map channels-last) and returns the globally average-pooled output.
+///
+/// The stem is `relu(stem(x))`, then each [`FoldedBlock`] in turn; the sums are those of
+/// [`crate::conv3d_affine`] layer by layer, equal up to rounding (the affine map is one fused
+/// multiply-add here).
 #[derive(Debug)]
-pub(crate) struct ResNet {
+pub struct ChannelsLastNet {
     input: [usize; 4],
     layers: Vec<ConvLayer>,
     grids: Vec<Grid>,
@@ -186,21 +212,29 @@ pub(crate) struct ResNet {
     pooled: Vec<usize>,
 }
 
-impl ResNet {
+impl ChannelsLastNet {
+    /// Whether this CPU runs the channels-last path (that of the direct kernel: x86-64 with
+    /// AVX-512F); [`ChannelsLastNet::pooled`] must not be called elsewhere.
+    pub fn available() -> bool {
+        direct::available()
+    }
+
     /// The stem, then the blocks, for samples of `input = [channels, d, h, w]`.
     ///
     /// # Panics
-    /// When channel counts do not chain or a kernel is larger than its padded input (a
-    /// network that [`crate::Cnn3dConfig`] accepts never does).
-    pub(crate) fn new(input: [usize; 4], stem: ConvLayer, blocks: Vec<Block>) -> ResNet {
+    /// When channel counts do not chain, a stride or kernel is 0, a weight, scale or shift has
+    /// the wrong length, or a kernel is larger than its padded input (the networks of
+    /// radlsig-deep's checked configurations never do).
+    pub fn new(input: [usize; 4], stem: &FoldedConv, blocks: &[FoldedBlock]) -> ChannelsLastNet {
         let [channels, d, h, w] = input;
-        assert_eq!(stem.c_in, channels, "ResNet: the stem reads {} channels", stem.c_in);
+        let stem = ConvLayer::new(stem);
+        assert_eq!(stem.c_in, channels, "ChannelsLastNet: the stem reads {} channels", stem.c_in);
         // The border each map needs: the largest padding among the convolutions reading it.
-        let readers_pad = |block: Option<&Block>| {
+        let readers_pad = |block: Option<&FoldedBlock>| {
             block.map_or(0, |b| b.first.padding.max(b.shortcut.as_ref().map_or(0, |s| s.padding)))
         };
         let k = stem.k;
-        let mut net = ResNet {
+        let mut net = ChannelsLastNet {
             input,
             layers: Vec::new(),
             grids: Vec::new(),
@@ -221,32 +255,35 @@ impl ResNet {
         let out_pads: Vec<usize> =
             (0..blocks.len()).map(|i| readers_pad(blocks.get(i + 1))).collect();
         let mut current = stem_out;
-        for (i, (block, out_pad)) in blocks.into_iter().zip(out_pads).enumerate() {
+        for (i, (block, out_pad)) in blocks.iter().zip(out_pads).enumerate() {
+            let (first, second) = (ConvLayer::new(&block.first), ConvLayer::new(&block.second));
             let x = net.grids[current];
-            assert_eq!(block.first.c_in, x.channels, "ResNet: block {i} reads the wrong width");
-            let side = block.first.output_side(x.side);
-            let identity = match block.shortcut {
+            assert_eq!(first.c_in, x.channels, "ChannelsLastNet: block {i} reads the wrong width");
+            let side = first.output_side(x.side);
+            let identity = match block.shortcut.as_ref().map(ConvLayer::new) {
                 Some(shortcut) => {
-                    assert_eq!(shortcut.output_side(x.side), side, "ResNet: shortcut shape");
+                    let shape = shortcut.output_side(x.side);
+                    assert_eq!(shape, side, "ChannelsLastNet: shortcut shape");
                     let to = net.grid(side, 0, shortcut.c_out);
                     net.step(shortcut, current, to, None, false);
                     to
                 }
                 None => current,
             };
-            let mid = net.grid(side, block.second.padding, block.first.c_out);
-            net.step(block.first, current, mid, None, true);
-            let out = net.grid(side, out_pad, block.second.c_out);
-            assert_eq!(net.grids[identity].channels, block.second.c_out, "ResNet: residual width");
-            net.step(block.second, mid, out, Some(identity), true);
+            let mid = net.grid(side, second.padding, first.c_out);
+            net.step(first, current, mid, None, true);
+            let out = net.grid(side, out_pad, second.c_out);
+            let width = net.grids[identity].channels;
+            assert_eq!(width, second.c_out, "ChannelsLastNet: residual width");
+            net.step(second, mid, out, Some(identity), true);
             current = out;
         }
         net.pooled = net.grids[current].interior();
         net
     }
 
-    /// Channels of the pooled features.
-    pub(crate) fn width(&self) -> usize {
+    /// Channels of the pooled features: the last convolution's `c_out`.
+    pub fn width(&self) -> usize {
         self.steps.last().map_or(self.input[0], |s| self.grids[s.output].channels)
     }
 
@@ -264,9 +301,9 @@ impl ResNet {
         relu: bool,
     ) {
         let (x, y) = (self.grids[input], self.grids[output]);
-        assert!(x.pad >= layer.padding, "ResNet: input border narrower than the padding");
-        assert_eq!(x.channels, layer.c_in, "ResNet: input map width");
-        assert_eq!(layer.output_side(x.side), y.side, "ResNet: output shape");
+        assert!(x.pad >= layer.padding, "ChannelsLastNet: input border narrower than the padding");
+        assert_eq!(x.channels, layer.c_in, "ChannelsLastNet: input map width");
+        assert_eq!(layer.output_side(x.side), y.side, "ChannelsLastNet: output shape");
         let (k, s) = (layer.k, layer.stride);
         // Origin of output (z, y, x) in padded coordinates: input voxel s·(z, y, x) − padding,
         // shifted by the map's border.
@@ -291,7 +328,7 @@ impl ResNet {
         let last = |offsets: &[usize]| offsets.iter().copied().max().unwrap_or(0);
         let outputs = y.interior();
         let residuals = residual.map_or_else(Vec::new, |r| {
-            assert_eq!(self.grids[r].side, y.side, "ResNet: residual shape");
+            assert_eq!(self.grids[r].side, y.side, "ChannelsLastNet: residual shape");
             self.grids[r].interior()
         });
         let reach = [
@@ -299,8 +336,8 @@ impl ResNet {
             last(&outputs) + layer.c_out,
             last(&residuals) + layer.c_out,
         ];
-        assert!(reach[0] <= x.len(), "ResNet: receptive fields outside the input map");
-        assert!(reach[1] <= y.len(), "ResNet: outputs outside the output map");
+        assert!(reach[0] <= x.len(), "ChannelsLastNet: receptive fields outside the input map");
+        assert!(reach[1] <= y.len(), "ChannelsLastNet: outputs outside the output map");
         self.layers.push(layer);
         self.steps.push(Step {
             layer: self.layers.len() - 1,
@@ -317,14 +354,17 @@ impl ResNet {
     }
 
     /// The globally average-pooled output of every sample (each `[channels, d, h, w]`,
-    /// channels-first): `[samples][width]`.
+    /// channels-first): `[samples][width]`, `pooled[n][c] = mean over voxels of map[n][c]`
+    /// of the last block's output.
     ///
     /// # Panics
-    /// When a sample is not of the input shape the network was laid out for.
-    pub(crate) fn pooled(&self, samples: &[&[f32]]) -> Vec<f32> {
+    /// Where the CPU lacks AVX-512F (see [`ChannelsLastNet::available`]), or when a sample is
+    /// not of the input shape the network was laid out for.
+    pub fn pooled(&self, samples: &[&[f32]]) -> Vec<f32> {
+        assert!(Self::available(), "ChannelsLastNet: this CPU has no AVX-512F");
         let per = self.input.iter().product::<usize>();
         for s in samples {
-            assert_eq!(s.len(), per, "ResNet: a sample is not of shape {:?}", self.input);
+            assert_eq!(s.len(), per, "ChannelsLastNet: a sample is not of shape {:?}", self.input);
         }
         let width = self.width();
         let mut pooled = vec![0.0f32; samples.len() * width];
@@ -383,12 +423,12 @@ impl Step {
         residual: Option<&[f32]>,
     ) {
         // Bounds of what the epilogue touches (the tile kernel's are checked by `tiles`).
-        assert!(self.reach[1] <= y.len(), "ResNet: output map too short");
+        assert!(self.reach[1] <= y.len(), "ChannelsLastNet: output map too short");
         assert!(self.outputs.len() == self.origins.len());
         if let Some(r) = residual {
             assert!(
                 self.residuals.len() == self.outputs.len() && self.reach[2] <= r.len(),
-                "ResNet: residual map too short"
+                "ChannelsLastNet: residual map too short"
             );
         }
         let input = TileInput {
@@ -403,7 +443,7 @@ impl Step {
             for p in 0..valid {
                 let j = j0 + p;
                 // SAFETY: outputs[j] + c_out ≤ reach[1] ≤ y.len() and likewise for the
-                // residual (asserted above); `available()` (checked before a ResNet is run)
+                // residual (asserted above); `available()` (asserted by `pooled`, the only caller)
                 // guarantees AVX-512F.
                 #[cfg(target_arch = "x86_64")]
                 unsafe {
@@ -474,54 +514,45 @@ mod tests {
         (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
     }
 
-    /// A layer with random weights and affine map, and the same as Burn tensors.
-    fn layer(
-        shape: [usize; 3],
-        stride: usize,
-        padding: usize,
-        rng: &mut impl Rng,
-    ) -> (ConvLayer, [Vec<f32>; 3]) {
+    /// A layer with random weights and affine map.
+    fn layer(shape: [usize; 3], stride: usize, padding: usize, rng: &mut impl Rng) -> FoldedConv {
         let [c_out, c_in, k] = shape;
         let weight = random(c_out * c_in * k.pow(3), rng);
         let scale = random(c_out, rng);
         let shift = random(c_out, rng);
-        (ConvLayer::new(&weight, shape, stride, padding, &scale, &shift), [weight, scale, shift])
+        FoldedConv { weight, shape, stride, padding, scale, shift }
     }
 
     /// `relu?(conv(x)·scale + shift + residual?)` with the layer-by-layer batch kernels.
-    #[allow(clippy::too_many_arguments)]
     fn reference(
         x: Tensor<5>,
-        values: &[Vec<f32>; 3],
-        shape: [usize; 3],
-        stride: usize,
-        padding: usize,
+        layer: &FoldedConv,
         residual: Option<Tensor<5>>,
         relu: bool,
     ) -> Tensor<5> {
         let device = x.device();
-        let [c_out, c_in, k] = shape;
+        let [c_out, c_in, k] = layer.shape;
         let tensor1 =
             |v: &Vec<f32>| Tensor::<1>::from_data(TensorData::new(v.clone(), [c_out]), &device);
         let weight = Tensor::<5>::from_data(
-            TensorData::new(values[0].clone(), [c_out, c_in, k, k, k]),
+            TensorData::new(layer.weight.clone(), [c_out, c_in, k, k, k]),
             &device,
         );
-        super::super::conv3d_affine(
+        crate::conv3d_affine(
             x,
             weight,
-            tensor1(&values[1]),
-            tensor1(&values[2]),
+            tensor1(&layer.scale),
+            tensor1(&layer.shift),
             residual,
-            stride,
-            padding,
+            layer.stride,
+            layer.padding,
             relu,
         )
     }
 
     #[test]
     fn network_matches_the_layer_by_layer_kernels() {
-        if !available() {
+        if !ChannelsLastNet::available() {
             eprintln!("skipped: no AVX-512");
             return;
         }
@@ -530,32 +561,31 @@ mod tests {
         // A stem of stride 2, a block with a strided 1³ shortcut and 20 → 40 channels (partial
         // accumulator vectors), a block with the identity shortcut, on a non-cubic input.
         let (batch, input) = (3, [2usize, 11, 9, 10]);
-        let (stem, stem_v) = layer([20, 2, 3], 2, 1, &mut rng);
-        let (first, first_v) = layer([40, 20, 3], 2, 1, &mut rng);
-        let (second, second_v) = layer([40, 40, 3], 1, 1, &mut rng);
-        let (shortcut, shortcut_v) = layer([40, 20, 1], 2, 0, &mut rng);
-        let (first2, first2_v) = layer([40, 40, 3], 1, 1, &mut rng);
-        let (second2, second2_v) = layer([40, 40, 3], 1, 1, &mut rng);
+        let stem = layer([20, 2, 3], 2, 1, &mut rng);
+        let first = layer([40, 20, 3], 2, 1, &mut rng);
+        let second = layer([40, 40, 3], 1, 1, &mut rng);
+        let shortcut = layer([40, 20, 1], 2, 0, &mut rng);
+        let first2 = layer([40, 40, 3], 1, 1, &mut rng);
+        let second2 = layer([40, 40, 3], 1, 1, &mut rng);
         let x = random(batch * input.iter().product::<usize>(), &mut rng);
-        let net = ResNet::new(
-            input,
-            stem,
-            vec![
-                Block { first, second, shortcut: Some(shortcut) },
-                Block { first: first2, second: second2, shortcut: None },
-            ],
-        );
+        let blocks = [
+            FoldedBlock { first, second, shortcut: Some(shortcut) },
+            FoldedBlock { first: first2, second: second2, shortcut: None },
+        ];
+        let net = ChannelsLastNet::new(input, &stem, &blocks);
         assert_eq!(net.width(), 40);
         let pooled = net.pooled(&x.chunks_exact(input.iter().product()).collect::<Vec<_>>());
 
         let [c, d, h, w] = input;
         let xt = Tensor::<5>::from_data(TensorData::new(x, [batch, c, d, h, w]), &device);
-        let y = reference(xt, &stem_v, [20, 2, 3], 2, 1, None, true);
-        let identity = reference(y.clone(), &shortcut_v, [40, 20, 1], 2, 0, None, false);
-        let mid = reference(y, &first_v, [40, 20, 3], 2, 1, None, true);
-        let y = reference(mid, &second_v, [40, 40, 3], 1, 1, Some(identity), true);
-        let mid = reference(y.clone(), &first2_v, [40, 40, 3], 1, 1, None, true);
-        let y = reference(mid, &second2_v, [40, 40, 3], 1, 1, Some(y), true);
+        let [one, two] = &blocks;
+        let shortcut = one.shortcut.as_ref().expect("a shortcut");
+        let y = reference(xt, &stem, None, true);
+        let identity = reference(y.clone(), shortcut, None, false);
+        let mid = reference(y, &one.first, None, true);
+        let y = reference(mid, &one.second, Some(identity), true);
+        let mid = reference(y.clone(), &two.first, None, true);
+        let y = reference(mid, &two.second, Some(y), true);
         let [b, c, d, h, w] = y.dims();
         let expected: Vec<f32> =
             y.reshape([b, c, d * h * w]).mean_dim(2).try_into_vec_as::<f32>().expect("f32");
@@ -569,19 +599,16 @@ mod tests {
 
     #[test]
     fn results_do_not_depend_on_the_thread_count() {
-        if !available() {
+        if !ChannelsLastNet::available() {
             return;
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
-        let (stem, _) = layer([16, 1, 3], 1, 1, &mut rng);
-        let (first, _) = layer([32, 16, 3], 2, 1, &mut rng);
-        let (second, _) = layer([32, 32, 3], 1, 1, &mut rng);
-        let (shortcut, _) = layer([32, 16, 1], 2, 0, &mut rng);
-        let net = ResNet::new(
-            [1, 8, 8, 8],
-            stem,
-            vec![Block { first, second, shortcut: Some(shortcut) }],
-        );
+        let stem = layer([16, 1, 3], 1, 1, &mut rng);
+        let first = layer([32, 16, 3], 2, 1, &mut rng);
+        let second = layer([32, 32, 3], 1, 1, &mut rng);
+        let shortcut = layer([32, 16, 1], 2, 0, &mut rng);
+        let block = FoldedBlock { first, second, shortcut: Some(shortcut) };
+        let net = ChannelsLastNet::new([1, 8, 8, 8], &stem, &[block]);
         let x = random(5 * 512, &mut rng);
         let samples: Vec<&[f32]> = x.chunks_exact(512).collect();
         let run = |threads: usize| {

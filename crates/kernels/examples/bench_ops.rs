@@ -1,9 +1,11 @@
 //! Times single operations of a network on the CPU backend, forward and forward + backward, to
 //! see where a training step's time goes (a profiling aid for `scripts/bench-cnn`).
 //!
-//! Usage: `bench_ops [small|adrenal] [cpu|wgpu]` — the layer shapes of the default `small` network on
-//! batch 16 of 32³ (default), or of `scripts/adrenal-cnn.toml` on batch 32 of 28³. Each line
-//! is the mean of 5 repetitions after one warm-up; `burn` is Burn's own op, `radlsig` ours.
+//! Usage: `cargo run --release -p radlsig-kernels --example bench_ops [small|adrenal]
+//! [cpu|ndarray|wgpu]` — the layer shapes of the default `small` network on batch 16 of 32³
+//! (default), or of `scripts/adrenal-cnn.toml` on batch 32 of 28³. Each line is the mean of 5
+//! repetitions after one warm-up; `burn` is Burn's own op, `radlsig` ours. `ndarray` and `wgpu`
+//! need the cargo features of those names.
 use std::time::Instant;
 
 /// The allocator of the `radlsig` binary (set up the same way in `main`), so the bench times
@@ -14,7 +16,22 @@ static GLOBAL: radlsig_alloc::MiMalloc = radlsig_alloc::MiMalloc;
 use burn::module::Module;
 use burn::nn::conv::Conv3dConfig;
 use burn::nn::{BatchNormConfig, PaddingConfig3d};
-use burn::tensor::{Distribution, Tensor};
+use burn::tensor::{Device, Distribution, Tensor};
+
+/// The Burn device (without autodiff) of a backend name, as `--device` of the `radlsig` command
+/// spells it.
+fn device(name: &str) -> Device {
+    match name {
+        #[cfg(feature = "flex")]
+        "cpu" | "flex" => Device::flex(),
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)] // Burn's slower reference backend, kept on purpose.
+        "ndarray" => Device::ndarray(),
+        #[cfg(feature = "wgpu")]
+        "wgpu" | "gpu" => Device::wgpu(Default::default()),
+        other => panic!("device {other:?} is not available (cpu, or the ndarray / wgpu features)"),
+    }
+}
 
 fn time<F: FnMut()>(name: &str, reps: usize, mut f: F) {
     f();
@@ -58,10 +75,7 @@ fn main() {
             ],
         ),
     };
-    let backend: radlsig_deep::ComputeDevice = std::env::args()
-        .nth(2)
-        .map_or(radlsig_deep::ComputeDevice::Cpu, |v| v.parse().expect("device"));
-    let plain = backend.device().expect("device");
+    let plain = device(&std::env::args().nth(2).unwrap_or_else(|| "cpu".into()));
     let device = plain.clone().autodiff();
     let reps = 5;
     for &(cin, cout, k, s, n) in &convs {
@@ -80,10 +94,11 @@ fn main() {
             let _ = conv.weight.grad(&g).map(|t| t.into_data());
         });
         time(&format!("conv {cin}->{cout} k{k} s{s} {n}^3 radlsig fwd"), reps, || {
-            let _ = radlsig_deep::conv3d(x.clone(), conv.weight.val(), s, k / 2).into_data();
+            let _ = radlsig_kernels::conv3d(x.clone(), conv.weight.val(), s, k / 2).into_data();
         });
         time(&format!("conv {cin}->{cout} k{k} s{s} {n}^3 radlsig fwd+bwd"), reps, || {
-            let g = radlsig_deep::conv3d(x.clone(), conv.weight.val(), s, k / 2).sum().backward();
+            let g =
+                radlsig_kernels::conv3d(x.clone(), conv.weight.val(), s, k / 2).sum().backward();
             let _ = conv.weight.grad(&g).map(|t| t.into_data());
         });
         let x_const = x.clone().detach();
@@ -91,7 +106,7 @@ fn main() {
             &format!("conv {cin}->{cout} k{k} s{s} {n}^3 radlsig fwd+bwd (weight only)"),
             reps,
             || {
-                let g = radlsig_deep::conv3d(x_const.clone(), conv.weight.val(), s, k / 2)
+                let g = radlsig_kernels::conv3d(x_const.clone(), conv.weight.val(), s, k / 2)
                     .sum()
                     .backward();
                 let _ = conv.weight.grad(&g).map(|t| t.into_data());
@@ -112,10 +127,10 @@ fn main() {
             let _ = x.grad(&g).map(|t| t.into_data());
         });
         time(&format!("batchnorm {c} {n}^3 radlsig fwd"), reps, || {
-            let _ = radlsig_deep::batch_norm(&bn, x.clone()).into_data();
+            let _ = radlsig_kernels::batch_norm(&bn, x.clone()).into_data();
         });
         time(&format!("batchnorm {c} {n}^3 radlsig fwd+bwd"), reps, || {
-            let g = radlsig_deep::batch_norm(&bn, x.clone()).sum().backward();
+            let g = radlsig_kernels::batch_norm(&bn, x.clone()).sum().backward();
             let _ = x.grad(&g).map(|t| t.into_data());
         });
         let (bn_valid, xv) =
@@ -124,7 +139,7 @@ fn main() {
             let _ = bn_valid.forward(xv.clone()).into_data();
         });
         time(&format!("batchnorm {c} {n}^3 inference radlsig"), reps, || {
-            let _ = radlsig_deep::batch_norm(&bn_valid, xv.clone()).into_data();
+            let _ = radlsig_kernels::batch_norm(&bn_valid, xv.clone()).into_data();
         });
         time(&format!("relu {c} {n}^3 fwd+bwd"), reps, || {
             let g = burn::tensor::activation::relu(x.clone()).sum().backward();

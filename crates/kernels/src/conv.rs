@@ -212,6 +212,7 @@ impl Conv3dExt for burn::backend::Cube {}
 mod flex {
     use burn::backend::Flex;
     use burn::backend::flex::{FlexTensor, Layout};
+    use burn::backend::ops::{ConvOptions, ModuleOps};
     use burn::backend::tensor::FloatTensor;
     use burn::tensor::{Bytes, DType, Shape};
 
@@ -242,7 +243,7 @@ mod flex {
             padding: usize,
         ) -> FloatTensor<Self> {
             if !all_f32(&[&x, &weight]) {
-                return <Flex as burn::backend::ops::ModuleOps<Flex>>::conv3d(
+                return <Flex as ModuleOps<Flex>>::conv3d(
                     x,
                     weight,
                     None,
@@ -287,18 +288,12 @@ mod flex {
             stride: usize,
             padding: usize,
         ) -> FloatTensor<Self> {
-            if !all_f32(&[&x, &weight, &grad]) {
-                return <Flex as burn::backend::ops::ModuleOps<Flex>>::conv3d_x_backward(
-                    x,
-                    weight,
-                    grad,
-                    super::options(stride, padding),
-                );
-            }
-            let (weight, grad) = (weight.to_contiguous(), grad.to_contiguous());
-            let g = Geometry::new(dims(&x), dims(&weight), stride, padding);
-            let out = backward_input(&g, weight.storage::<f32>(), grad.storage::<f32>());
-            tensor(out, g.input)
+            let fallback = <Flex as ModuleOps<Flex>>::conv3d_x_backward;
+            gradient([x, weight, grad], stride, padding, fallback, |g, [_, weight, grad]| {
+                let (weight, grad) = (weight.to_contiguous(), grad.to_contiguous());
+                let out = backward_input(g, weight.storage::<f32>(), grad.storage::<f32>());
+                tensor(out, g.input)
+            })
         }
 
         fn conv3d_fast_weight_backward(
@@ -308,19 +303,30 @@ mod flex {
             stride: usize,
             padding: usize,
         ) -> FloatTensor<Self> {
-            if !all_f32(&[&x, &weight, &grad]) {
-                return <Flex as burn::backend::ops::ModuleOps<Flex>>::conv3d_weight_backward(
-                    x,
-                    weight,
-                    grad,
-                    super::options(stride, padding),
-                );
-            }
-            let (x, grad) = (x.to_contiguous(), grad.to_contiguous());
-            let g = Geometry::new(dims(&x), dims(&weight), stride, padding);
-            let out = backward_weight(&g, x.storage::<f32>(), grad.storage::<f32>());
-            tensor(out, g.weight)
+            let fallback = <Flex as ModuleOps<Flex>>::conv3d_weight_backward;
+            gradient([x, weight, grad], stride, padding, fallback, |g, [x, _, grad]| {
+                let (x, grad) = (x.to_contiguous(), grad.to_contiguous());
+                let out = backward_weight(g, x.storage::<f32>(), grad.storage::<f32>());
+                tensor(out, g.weight)
+            })
         }
+    }
+
+    /// A gradient of the convolution from `[x, weight, grad]`: `kernel` for `f32` tensors, else
+    /// Burn's own op `fallback`.
+    fn gradient(
+        tensors: [FlexTensor; 3],
+        stride: usize,
+        padding: usize,
+        fallback: fn(FlexTensor, FlexTensor, FlexTensor, ConvOptions<3>) -> FlexTensor,
+        kernel: impl FnOnce(&Geometry, [FlexTensor; 3]) -> FlexTensor,
+    ) -> FlexTensor {
+        if !all_f32(&tensors.each_ref()) {
+            let [x, weight, grad] = tensors;
+            return fallback(x, weight, grad, super::options(stride, padding));
+        }
+        let g = Geometry::new(dims(&tensors[0]), dims(&tensors[1]), stride, padding);
+        kernel(&g, tensors)
     }
 
     /// [`Conv3dExt::conv3d_affine_fast`] (with the residual when given) on the kernels of this
@@ -399,20 +405,16 @@ impl<B: Conv3dExt, C: CheckpointStrategy> Conv3dExt for Autodiff<B, C> {
         stride: usize,
         padding: usize,
     ) -> FloatTensor<Self> {
+        let forward = |x: FloatTensor<Self>, weight: FloatTensor<Self>| {
+            B::conv3d_fast(x.into_primitive(), weight.into_primitive(), stride, padding)
+        };
         match Conv3dBackward.prepare::<C>([x.node(), weight.node()]).compute_bound().stateful() {
             OpsKind::Tracked(mut prep) => {
                 let x_state = prep.checkpoint(&x);
                 let weight_state = prep.checkpoint(&weight);
-                let out =
-                    B::conv3d_fast(x.into_primitive(), weight.into_primitive(), stride, padding);
-                prep.finish((x_state, weight_state, stride, padding), out)
+                prep.finish((x_state, weight_state, stride, padding), forward(x, weight))
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::conv3d_fast(
-                x.into_primitive(),
-                weight.into_primitive(),
-                stride,
-                padding,
-            )),
+            OpsKind::UnTracked(prep) => prep.finish(forward(x, weight)),
         }
     }
 
@@ -424,14 +426,7 @@ impl<B: Conv3dExt, C: CheckpointStrategy> Conv3dExt for Autodiff<B, C> {
         stride: usize,
         padding: usize,
     ) -> FloatTensor<Self> {
-        let out = B::conv3d_fast_x_backward(
-            x.into_primitive(),
-            weight.into_primitive(),
-            grad.into_primitive(),
-            stride,
-            padding,
-        );
-        <Autodiff<B, C> as burn::backend::AutodiffBackend>::from_inner(out)
+        untracked::<B, C>(B::conv3d_fast_x_backward, [x, weight, grad], stride, padding)
     }
 
     fn conv3d_fast_weight_backward(
@@ -441,15 +436,21 @@ impl<B: Conv3dExt, C: CheckpointStrategy> Conv3dExt for Autodiff<B, C> {
         stride: usize,
         padding: usize,
     ) -> FloatTensor<Self> {
-        let out = B::conv3d_fast_weight_backward(
-            x.into_primitive(),
-            weight.into_primitive(),
-            grad.into_primitive(),
-            stride,
-            padding,
-        );
-        <Autodiff<B, C> as burn::backend::AutodiffBackend>::from_inner(out)
+        untracked::<B, C>(B::conv3d_fast_weight_backward, [x, weight, grad], stride, padding)
     }
+}
+
+/// The inner backend's gradient `kernel` of `[x, weight, grad]` (stride, padding), as an
+/// untracked tensor of the autodiff backend.
+fn untracked<B: Conv3dExt, C: CheckpointStrategy>(
+    kernel: fn(FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, usize, usize) -> FloatTensor<B>,
+    [x, weight, grad]: [FloatTensor<Autodiff<B, C>>; 3],
+    stride: usize,
+    padding: usize,
+) -> FloatTensor<Autodiff<B, C>> {
+    let out =
+        kernel(x.into_primitive(), weight.into_primitive(), grad.into_primitive(), stride, padding);
+    <Autodiff<B, C> as burn::backend::AutodiffBackend>::from_inner(out)
 }
 
 /// Sizes of one convolution.
@@ -893,8 +894,14 @@ fn backward_weight_im2col(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
             w_grad
         })
         .collect();
-    let mut total = vec![0.0f32; c_out * rows];
-    for partial in &partials {
+    sum_in_order(&partials, c_out * rows)
+}
+
+/// The element-wise sum of per-sample partial gradients of `len` values, added in sample
+/// order (so the result does not depend on how the samples were spread over threads).
+fn sum_in_order(partials: &[Vec<f32>], len: usize) -> Vec<f32> {
+    let mut total = vec![0.0f32; len];
+    for partial in partials {
         for (t, p) in total.iter_mut().zip(partial) {
             *t += p;
         }

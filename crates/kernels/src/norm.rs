@@ -21,7 +21,7 @@
 //! Each row is summed in eight interleaved partial sums combined in a fixed order, and row sums
 //! are added per channel in sample order, so results do not depend on the number of threads.
 //!
-//! The operations form a Burn backend extension ([`BatchNormExt`]) like [`crate::conv`]: the
+//! The operations form a Burn backend extension ([`BatchNormExt`]) like [`crate::Conv3dExt`]: the
 //! flex backend runs the kernels below, the autodiff decorator records the training forward as
 //! one node whose backward runs the gradient kernel, and other backends fall back to Burn's
 //! own batch-norm ops. [`batch_norm`] applies a [`BatchNorm`] module through them, with the
@@ -215,12 +215,22 @@ mod flex {
         Rows { samples: s[0], channels: s[1], len: s[2..].iter().product() }
     }
 
-    fn tensor(values: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
+    pub(super) fn tensor(values: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
         FlexTensor::new(
             Bytes::from_elems(values),
             Layout::contiguous(Shape::from(shape)),
             DType::F32,
         )
+    }
+
+    /// The kernels' `(activation-shaped, per-channel, per-channel)` results as tensors, the
+    /// first of `x`'s shape.
+    fn outputs(
+        x: &FlexTensor,
+        r: Rows,
+        (a, b, c): (Vec<f32>, Vec<f32>, Vec<f32>),
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        (tensor(a, shape(x)), tensor(b, vec![r.channels]), tensor(c, vec![r.channels]))
     }
 
     /// Whether the kernels below apply: `f32` tensors, rank ≥ 2, no empty dimension.
@@ -245,18 +255,14 @@ mod flex {
             }
             let (x, gamma, beta) = (x.to_contiguous(), gamma.to_contiguous(), beta.to_contiguous());
             let r = rows(&x);
-            let (out, mean, variance) = train_forward(
+            let results = train_forward(
                 r,
                 x.storage::<f32>(),
                 gamma.storage::<f32>(),
                 beta.storage::<f32>(),
                 epsilon,
             );
-            (
-                tensor(out, shape(&x)),
-                tensor(mean, vec![r.channels]),
-                tensor(variance, vec![r.channels]),
-            )
+            outputs(&x, r, results)
         }
 
         fn batch_norm_train_fast_backward(
@@ -277,7 +283,7 @@ mod flex {
             let (gamma, mean, variance) =
                 (gamma.to_contiguous(), mean.to_contiguous(), variance.to_contiguous());
             let r = rows(&x);
-            let (x_grad, gamma_grad, beta_grad) = train_backward(
+            let results = train_backward(
                 r,
                 x.storage::<f32>(),
                 gamma.storage::<f32>(),
@@ -286,11 +292,7 @@ mod flex {
                 epsilon,
                 grad.storage::<f32>(),
             );
-            (
-                tensor(x_grad, shape(&x)),
-                tensor(gamma_grad, vec![r.channels]),
-                tensor(beta_grad, vec![r.channels]),
-            )
+            outputs(&x, r, results)
         }
 
         fn batch_norm_eval_fast(
@@ -364,6 +366,14 @@ impl<B: BatchNormExt, C: CheckpointStrategy> BatchNormExt for Autodiff<B, C> {
         epsilon: f64,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let untracked = <Autodiff<B, C> as burn::backend::AutodiffBackend>::from_inner;
+        let forward = |x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>| {
+            B::batch_norm_train_fast(
+                x.into_primitive(),
+                gamma.into_primitive(),
+                beta.into_primitive(),
+                epsilon,
+            )
+        };
         match BatchNormBackward
             .prepare::<C>([x.node(), gamma.node(), beta.node()])
             .compute_bound()
@@ -372,22 +382,12 @@ impl<B: BatchNormExt, C: CheckpointStrategy> BatchNormExt for Autodiff<B, C> {
             OpsKind::Tracked(mut prep) => {
                 let x_state = prep.checkpoint(&x);
                 let gamma_state = prep.checkpoint(&gamma);
-                let (out, mean, variance) = B::batch_norm_train_fast(
-                    x.into_primitive(),
-                    gamma.into_primitive(),
-                    beta.into_primitive(),
-                    epsilon,
-                );
+                let (out, mean, variance) = forward(x, gamma, beta);
                 let state = (x_state, gamma_state, mean.clone(), variance.clone(), epsilon);
                 (prep.finish(state, out), untracked(mean), untracked(variance))
             }
             OpsKind::UnTracked(prep) => {
-                let (out, mean, variance) = B::batch_norm_train_fast(
-                    x.into_primitive(),
-                    gamma.into_primitive(),
-                    beta.into_primitive(),
-                    epsilon,
-                );
+                let (out, mean, variance) = forward(x, gamma, beta);
                 (prep.finish(out), untracked(mean), untracked(variance))
             }
         }
@@ -613,16 +613,9 @@ mod tests {
     /// primitive ops, against the flex kernels: output, statistics and the three gradients.
     #[test]
     fn staged_fallback_matches_the_kernels() {
+        use super::flex::tensor;
         use burn::backend::Flex;
-        use burn::backend::flex::{FlexTensor, Layout};
-        use burn::tensor::{Bytes, DType};
-        let tensor = |v: Vec<f32>, shape: Vec<usize>| {
-            FlexTensor::new(
-                Bytes::from_elems(v),
-                Layout::contiguous(Shape::from(shape)),
-                DType::F32,
-            )
-        };
+        use burn::backend::flex::FlexTensor;
         let read = |t: FlexTensor| t.to_contiguous().storage::<f32>().to_vec();
         for shape in [vec![3usize, 4, 5, 3, 2], vec![2, 3, 4, 4, 4], vec![4, 2, 3]] {
             let n: usize = shape.iter().product();
