@@ -93,7 +93,7 @@ fn default_nlambda() -> usize {
 impl Default for LassoSettings {
     fn default() -> Self {
         LassoSettings {
-            standardize: true,
+            standardize: default_true(),
             thresh: default_thresh(),
             maxit: default_maxit(),
             nlambda: default_nlambda(),
