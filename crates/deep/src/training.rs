@@ -429,19 +429,10 @@ fn check_both_classes(samples: &[&Sample], what: &str) -> Result<()> {
 /// (at least 1, at most `n_c − 1`) go to validation. Both parts keep the input order.
 fn stratified_split(samples: &[Sample], fraction: f64, seed: u64) -> (Vec<&Sample>, Vec<&Sample>) {
     let mut rng = ChaCha8Rng::seed_from_u64(mix(&[seed, 0x5B17_0001]));
-    let mut held_out = vec![false; samples.len()];
-    for class in [0u8, 1] {
-        let mut members: Vec<usize> =
-            (0..samples.len()).filter(|&i| samples[i].label == Some(class)).collect();
-        if members.len() < 2 {
-            continue;
-        }
-        members.shuffle(&mut rng);
-        let k = ((fraction * members.len() as f64).round() as usize).clamp(1, members.len() - 1);
-        for &i in &members[..k] {
-            held_out[i] = true;
-        }
-    }
+    // Classes 0 then 1, at least one case of each on either side; unlabelled cases stay.
+    let labels: Vec<Option<u8>> = samples.iter().map(|s| s.label).collect();
+    let held_out =
+        radlsig_stats::stratified_holdout(&labels, &[Some(0), Some(1)], fraction, 1, &mut rng);
     let train = samples.iter().zip(&held_out).filter(|(_, h)| !**h).map(|(s, _)| s).collect();
     let validation = samples.iter().zip(&held_out).filter(|(_, h)| **h).map(|(s, _)| s).collect();
     (train, validation)

@@ -159,31 +159,23 @@ fn check_pairs(subject: &str, statistic: &'static str, x: &[f64], y: &[f64]) -> 
     Ok(())
 }
 
-fn pearson_r(subject: &str, statistic: &'static str, x: &[f64], y: &[f64]) -> Result<f64> {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (&a, &b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    if sxx == 0.0 || syy == 0.0 {
-        return Err(Error::Undefined {
-            subject: subject.to_owned(),
-            statistic,
-            reason: "one variable is constant".into(),
-        });
-    }
-    Ok((sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0))
+/// A correlation coefficient ([`radlsig_stats::pearson`] or [`radlsig_stats::spearman`]), whose
+/// `None` (a constant variable) is [`Error::Undefined`] here.
+fn coefficient(subject: &str, statistic: &'static str, r: Option<f64>) -> Result<f64> {
+    r.ok_or_else(|| Error::Undefined {
+        subject: subject.to_owned(),
+        statistic,
+        reason: "one variable is constant".into(),
+    })
 }
 
-/// Pearson's product-moment correlation with its t test (R `cor.test(x, y)`):
+/// Pearson's product-moment correlation with its t test (R `cor.test(x, y)`): `r` from
+/// [`radlsig_stats::pearson`],
 /// `t = r √(n − 2)/√(1 − r²)`, `p = 2 min(P[T ≤ t], P[T > t])` on `n − 2` df. Needs n ≥ 3 and
 /// non-constant variables; `|r| = 1` gives `p = 0`.
 pub fn pearson_correlation(subject: &str, x: &[f64], y: &[f64]) -> Result<Correlation> {
     check_pairs(subject, "Pearson correlation", x, y)?;
-    let r = pearson_r(subject, "Pearson correlation", x, y)?;
+    let r = coefficient(subject, "Pearson correlation", radlsig_stats::pearson(x, y))?;
     let df = x.len() as f64 - 2.0;
     let t = df.sqrt() * r / (1.0 - r * r).sqrt();
     let p = 2.0 * student_t_cdf(t, df).min(student_t_sf(t, df));
@@ -197,27 +189,11 @@ pub fn pearson_correlation(subject: &str, x: &[f64], y: &[f64]) -> Result<Correl
 }
 
 /// Average ranks (R `rank(x)`, ties get the mean of their positions), 1-based.
-pub fn average_ranks(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut ranks = vec![0.0; x.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
-            j += 1;
-        }
-        let r = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            ranks[k] = r;
-        }
-        i = j + 1;
-    }
-    ranks
-}
+pub use radlsig_stats::mid_ranks as average_ranks;
 
 /// Spearman's rank correlation with R's `cor.test(x, y, method = "spearman")` p-value:
-/// `ρ` = Pearson correlation of the average ranks, `S = (n³ − n)(1 − ρ)/6`, and
+/// `ρ` = Pearson correlation of the average ranks ([`radlsig_stats::spearman`]),
+/// `S = (n³ − n)(1 − ρ)/6`, and
 ///
 /// * no ties and n < 1290: `P[S ≥ s]` or `P[S ≤ s]` (the tail `s` is in) from algorithm AS 89,
 ///   exact enumeration of all n! permutations for n ≤ 9 and its Edgeworth series above; the
@@ -227,17 +203,11 @@ pub fn average_ranks(x: &[f64]) -> Vec<f64> {
 /// Needs n ≥ 3 and non-constant variables.
 pub fn spearman_correlation(subject: &str, x: &[f64], y: &[f64]) -> Result<Correlation> {
     check_pairs(subject, "Spearman correlation", x, y)?;
-    let (rx, ry) = (average_ranks(x), average_ranks(y));
-    let rho = pearson_r(subject, "Spearman correlation", &rx, &ry)?;
+    let rho = coefficient(subject, "Spearman correlation", radlsig_stats::spearman(x, y))?;
     let n = x.len();
     let nf = n as f64;
-    let distinct = |r: &[f64]| {
-        let mut v = r.to_vec();
-        v.sort_unstable_by(f64::total_cmp);
-        v.dedup();
-        v.len()
-    };
-    let ties = distinct(&rx).min(distinct(&ry)) < n;
+    // Equal values have equal ranks and distinct values distinct ones.
+    let ties = radlsig_stats::has_ties(x) || radlsig_stats::has_ties(y);
     let exact = n < 1290 && !ties;
     let q = (nf * nf * nf - nf) * (1.0 - rho) / 6.0;
     let lower = q <= (nf * nf * nf - nf) / 6.0;
@@ -420,7 +390,35 @@ mod tests {
     }
 
     #[test]
-    fn ranks_average_ties() {
-        assert_eq!(average_ranks(&[10.0, 20.0, 10.0, 5.0]), vec![2.5, 4.0, 2.5, 1.0]);
+    fn constant_variables_are_undefined_not_zero() {
+        for (x, y) in [([1.0, 2.0, 3.0], [4.0; 3]), ([2.0; 3], [1.0, 2.0, 3.0])] {
+            for err in [
+                pearson_correlation("t", &x, &y).unwrap_err(),
+                spearman_correlation("t", &x, &y).unwrap_err(),
+            ] {
+                assert!(matches!(err, Error::Undefined { .. }), "{err}");
+                assert!(err.to_string().contains("one variable is constant"), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn spearman_p_value_method_follows_ties_and_n() {
+        // No ties, n ≤ 9: exact; a tie in either variable: the t approximation.
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let y = [2.0, 1.0, 4.0, 3.0, 5.0];
+        let exact = spearman_correlation("t", &x, &y).unwrap();
+        assert_eq!(exact.p_value_method, CorrelationPValue::Exact);
+        // Σd² = 4: ρ = 1 − 6·4/120 = 0.8, S = 4.
+        assert!((exact.estimate - 0.8).abs() < 1e-15 && (exact.statistic - 4.0).abs() < 1e-12);
+        let tied = [2.0, 1.0, 4.0, 4.0, 5.0];
+        for (a, b) in [(&x, &tied), (&tied, &x)] {
+            let t = spearman_correlation("t", a, b).unwrap();
+            assert_eq!(t.p_value_method, CorrelationPValue::StudentT);
+        }
+        let x12: Vec<f64> = (0..12).map(f64::from).collect();
+        let y12: Vec<f64> = (0..12).map(|i| f64::from((i * 5) % 12)).collect();
+        let e = spearman_correlation("t", &x12, &y12).unwrap();
+        assert_eq!(e.p_value_method, CorrelationPValue::Edgeworth);
     }
 }

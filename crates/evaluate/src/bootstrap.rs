@@ -7,13 +7,14 @@
 //! same whatever the number of threads. The AUC of a replicate is computed by counting, in O(N + K)
 //! (K distinct scores), from the dense ranks of the original scores: no sort per replicate.
 
+use radlsig_stats::{auc_from_twice_u, twice_u};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::delong::check_conf_level;
 use crate::error::{Error, Result};
-use crate::roc::{Scores, for_each_tie_group, from_order_key, sorted_keys};
+use crate::roc::{Scores, from_order_key, sorted_keys};
 use crate::threshold::{ClassificationMetrics, Threshold};
 
 /// Settings of a bootstrap.
@@ -67,27 +68,8 @@ pub struct PercentileCi {
 
 /// Sample quantile, R's default `quantile(x, p, type = 7)`: with `x` sorted and `h = (N − 1) p`,
 /// `Q = (1 − γ) x_⌊h⌋ + γ x_⌊h⌋₊₁`, `γ = h − ⌊h⌋` (0-based). NaN for an empty sample.
-pub fn quantile_type7(values: &[f64], p: f64) -> f64 {
-    let mut x: Vec<f64> = values.to_vec();
-    x.sort_unstable_by(f64::total_cmp);
-    quantile_type7_sorted(&x, p)
-}
-
-fn quantile_type7_sorted(x: &[f64], p: f64) -> f64 {
-    if x.is_empty() {
-        return f64::NAN;
-    }
-    let index = (x.len() - 1) as f64 * p;
-    let lo = index.floor();
-    let (lo_i, hi_i) = (lo as usize, index.ceil() as usize);
-    let q = x[lo_i];
-    if index > lo && x[hi_i] != q {
-        let h = index - lo;
-        (1.0 - h) * q + h * x[hi_i]
-    } else {
-        q
-    }
-}
+pub use radlsig_stats::quantile_type7;
+use radlsig_stats::quantile_type7_sorted;
 
 /// Percentile interval of `values` at `conf_level` (type-7 quantiles at `α/2` and `1 − α/2`, as
 /// pROC's `quantile(aucs, c(0.025, 0.975))`), ignoring NaN entries.
@@ -113,10 +95,10 @@ pub fn bootstrap_stratified(
     let controls = scores.oriented_controls();
     let cases = scores.oriented_cases();
     // Dense ranks of each observation among the distinct values.
-    let mut distinct = Vec::new();
-    for_each_tie_group(&sorted_keys(controls), &sorted_keys(cases), |k, _, _| {
-        distinct.push(from_order_key(k))
-    });
+    let (sorted_controls, sorted_cases) = (sorted_keys(controls), sorted_keys(cases));
+    let distinct: Vec<f64> = radlsig_stats::tie_groups(&sorted_controls, &sorted_cases)
+        .map(|g| from_order_key(g.value))
+        .collect();
     let rank = |v: f64| distinct.partition_point(|&u| u < v) as u32;
     let control_rank: Vec<u32> = controls.iter().map(|&v| rank(v)).collect();
     let case_rank: Vec<u32> = cases.iter().map(|&v| rank(v)).collect();
@@ -152,12 +134,9 @@ pub fn bootstrap_stratified(
                         tp += usize::from(pk[i]);
                     }
                 }
-                let (mut below, mut twice_u) = (0u128, 0u128);
-                for (&c, &x) in cc.iter().zip(kc.iter()) {
-                    twice_u += x as u128 * (2 * below + c as u128);
-                    below += c as u128;
-                }
-                let auc = twice_u as f64 / (2.0 * n as f64 * m as f64);
+                // Counts per distinct value, ascending: the tie groups of the resample.
+                let groups = cc.iter().zip(kc.iter()).map(|(&c, &x)| (c as usize, x as usize));
+                let auc = auc_from_twice_u(twice_u(groups), n, m);
                 let metrics =
                     t.as_ref().map(|_| ClassificationMetrics::from_counts(tp, fp, n - fp, m - tp));
                 (auc, metrics)
@@ -213,12 +192,13 @@ mod tests {
     use crate::roc::Direction;
 
     #[test]
-    fn quantile_type7_by_hand() {
-        // R: quantile(c(1, 2, 4, 8), c(0.025, 0.5, 0.975)) = 1.075, 3, 7.7.
-        let x = [8.0, 1.0, 4.0, 2.0];
-        assert!((quantile_type7(&x, 0.025) - 1.075).abs() < 1e-14);
-        assert_eq!(quantile_type7(&x, 0.5), 3.0);
-        assert!((quantile_type7(&x, 0.975) - 7.7).abs() < 1e-14);
+    fn percentile_ci_leaves_out_nan_replicates() {
+        // Type-7 quantiles of the 4 defined values 1, 2, 4, 8 (R: 1.075 and 7.7 at 95 %).
+        let ci = percentile_ci(&[8.0, f64::NAN, 1.0, 4.0, f64::NAN, 2.0], 0.95);
+        assert_eq!(ci.replicates, 4);
+        assert!((ci.low - 1.075).abs() < 1e-14 && (ci.high - 7.7).abs() < 1e-14);
+        let none = percentile_ci(&[f64::NAN], 0.95);
+        assert!(none.low.is_nan() && none.high.is_nan() && none.replicates == 0);
     }
 
     #[test]

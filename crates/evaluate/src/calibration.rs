@@ -5,6 +5,7 @@
 //! `lp_i = logit(p_i) = ln(p_i / (1 − p_i))`.
 
 use polars::prelude::*;
+use radlsig_stats::quantile_type7_sorted;
 
 use crate::error::{Error, Result};
 use crate::special::chi_squared_sf;
@@ -37,20 +38,7 @@ impl ScoreScale {
     }
 }
 
-/// `1 / (1 + e^{−x})`, evaluated without overflow.
-pub fn logistic(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// `ln(p / (1 − p))`.
-pub fn logit(p: f64) -> f64 {
-    (p / (1.0 - p)).ln()
-}
+pub use radlsig_stats::{logistic, logit};
 
 /// Checks lengths and that every probability is in [0, 1] (`open = false`) or (0, 1) (`open = true`).
 fn check(
@@ -287,11 +275,13 @@ pub fn hosmer_lemeshow(
 }
 
 /// The non-empty risk groups of [`hosmer_lemeshow`]'s rule; also used for calibration plots.
+/// The breaks are [`radlsig_stats::quantile_type7_sorted`] of the probabilities; an empty
+/// sample has no groups.
 pub fn risk_groups(probs: &[f64], labels: &[bool], g: usize) -> Vec<RiskGroup> {
     let mut sorted_p = probs.to_vec();
     sorted_p.sort_unstable_by(f64::total_cmp);
     let mut breaks: Vec<f64> =
-        (0..=g).map(|k| quantile_sorted(&sorted_p, k as f64 / g as f64)).collect();
+        (0..=g).map(|k| quantile_type7_sorted(&sorted_p, k as f64 / g as f64)).collect();
     breaks.dedup();
     let k = breaks.len().saturating_sub(1).max(1);
     let mut acc = vec![(0usize, 0.0f64, 0.0f64); k];
@@ -313,18 +303,6 @@ pub fn risk_groups(probs: &[f64], labels: &[bool], g: usize) -> Vec<RiskGroup> {
             expected: e,
         })
         .collect()
-}
-
-/// Type-7 quantile of sorted data (see [`crate::quantile_type7`]).
-fn quantile_sorted(x: &[f64], p: f64) -> f64 {
-    let index = (x.len() - 1) as f64 * p;
-    let lo = index.floor();
-    let (l, h) = (lo as usize, index.ceil() as usize);
-    if index > lo && x[h] != x[l] {
-        (1.0 - (index - lo)) * x[l] + (index - lo) * x[h]
-    } else {
-        x[l]
-    }
 }
 
 /// Net benefit of treating patients with `p ≥ pt` (Vickers & Elkin 2006):
@@ -406,6 +384,22 @@ mod tests {
         let (p, y) = ([0.1, 0.2, 0.8, 0.9], [false, false, true, true]);
         assert!(matches!(calibration_slope("t", &p, &y), Err(Error::NoConvergence { .. })));
         assert!(calibration_intercept("t", &p, &y).is_ok());
+    }
+
+    #[test]
+    fn risk_groups_by_hand() {
+        // 0.1 … 0.8, g = 4: breaks at the type-7 quantiles 0.1, 0.275, 0.45, 0.625, 0.8, and
+        // groups [0.1, 0.275], (0.275, 0.45], … of two each.
+        let p = [0.8, 0.1, 0.4, 0.3, 0.6, 0.2, 0.7, 0.5];
+        let y = [true, false, false, true, true, false, true, false];
+        let g = risk_groups(&p, &y, 4);
+        assert_eq!(g.iter().map(|g| g.n).collect::<Vec<_>>(), vec![2, 2, 2, 2]);
+        assert_abs_diff_eq!(g[1].lower, 0.275, epsilon = 1e-15);
+        assert_abs_diff_eq!(g[1].expected, 0.7, epsilon = 1e-15);
+        assert_eq!(g[3].observed, 2.0);
+        // Ties merge breaks: all equal → one group.
+        assert_eq!(risk_groups(&[0.3; 5], &[true, false, true, false, false], 10).len(), 1);
+        assert!(risk_groups(&[], &[], 10).is_empty());
     }
 
     #[test]

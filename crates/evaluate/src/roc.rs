@@ -187,61 +187,18 @@ pub(crate) fn sorted_keys(v: &[f64]) -> Vec<u64> {
     s
 }
 
-/// Walks the distinct values of two sorted slices in ascending order, calling
-/// `f(value, controls equal to it, cases equal to it)`.
-pub(crate) fn for_each_tie_group<T: Copy + PartialOrd>(
-    controls: &[T],
-    cases: &[T],
-    mut f: impl FnMut(T, usize, usize),
-) {
-    let (mut i, mut j) = (0, 0);
-    while i < controls.len() || j < cases.len() {
-        let v = match (controls.get(i), cases.get(j)) {
-            (Some(&a), Some(&b)) => {
-                if b < a {
-                    b
-                } else {
-                    a
-                }
-            }
-            (Some(&a), None) => a,
-            (None, Some(&b)) => b,
-            (None, None) => unreachable!("loop condition"),
-        };
-        let i0 = i;
-        while i < controls.len() && controls[i] == v {
-            i += 1;
-        }
-        let j0 = j;
-        while j < cases.len() && cases[j] == v {
-            j += 1;
-        }
-        f(v, i - i0, j - j0);
-    }
-}
-
 /// Area under the empirical ROC curve, the Mann–Whitney statistic with ties counted as half
 /// (pROC `auc`, scikit-learn `roc_auc_score`):
 ///
 /// `AUC = 1/(m n) Σ_i Σ_j [X_i > Y_j] + ½ [X_i = Y_j]`
 ///
-/// computed by sorting each class once (O(N log N)) and an exact integer count of `2 U`.
+/// computed by sorting each class once (O(N log N)) and an exact integer count of `2 U` over the
+/// sorted classes ([`radlsig_stats::auc_sorted`]).
 /// Degenerate cases: perfect separation gives 1, all scores tied gives ½.
 pub fn auc(scores: &Scores) -> f64 {
     let (controls, cases) =
         rayon::join(|| sorted_keys(&scores.controls), || sorted_keys(&scores.cases));
-    auc_sorted(&controls, &cases)
-}
-
-/// [`auc`] on already sorted oriented classes.
-pub(crate) fn auc_sorted<T: Copy + PartialOrd>(controls: &[T], cases: &[T]) -> f64 {
-    let mut below: u128 = 0;
-    let mut twice_u: u128 = 0;
-    for_each_tie_group(controls, cases, |_, nc, nk| {
-        twice_u += nk as u128 * (2 * below + nc as u128);
-        below += nc as u128;
-    });
-    twice_u as f64 / (2.0 * controls.len() as f64 * cases.len() as f64)
+    radlsig_stats::auc_sorted(&controls, &cases)
 }
 
 /// The empirical ROC curve at every threshold, in pROC's order and with pROC's thresholds.
@@ -274,10 +231,10 @@ pub fn roc_curve(scores: &Scores) -> RocCurve {
     let (m, n) = (cases.len(), controls.len());
     let mut values = Vec::new();
     let mut counts = Vec::new();
-    for_each_tie_group(&controls, &cases, |k, nc, nk| {
-        values.push(from_order_key(k));
-        counts.push((nc, nk));
-    });
+    for g in radlsig_stats::tie_groups(&controls, &cases) {
+        values.push(from_order_key(g.value));
+        counts.push((g.negatives, g.positives));
+    }
     let k = values.len();
     let mut thresholds = Vec::with_capacity(k + 1);
     thresholds.push(f64::NEG_INFINITY);

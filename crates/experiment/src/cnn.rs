@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame};
 use radlsig_cohort::Manifest;
 use radlsig_deep::{
-    ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, RunPaths, TrainOptions, TrainedModel,
-    TrainingConfig, TrainingObserver, TrainingPlan, embed, prepare_samples, resolve_sequences,
-    split_cases, train,
+    ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, RunPaths, TrainOptions,
+    TrainedModel, TrainingConfig, TrainingObserver, TrainingPlan, embed, prepare_samples,
+    resolve_sequences, split_cases, train,
 };
 
 use crate::cache::key;

@@ -113,6 +113,15 @@ pub enum Error {
         #[source]
         source: radlsig_fusion::Error,
     },
+    /// A seeded split could not be drawn (too few cases of a class for the folds).
+    #[error("{context}")]
+    Stats {
+        /// The config key or step.
+        context: String,
+        /// The statistics error.
+        #[source]
+        source: radlsig_stats::Error,
+    },
     /// The evaluation could not be computed or rendered.
     #[error("{context}")]
     Evaluate {

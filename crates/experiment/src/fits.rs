@@ -1,7 +1,7 @@
 //! Which rows each model is fitted on and which rows it predicts.
 
 use radlsig_cohort::Manifest;
-use radlsig_fusion::stratified_folds;
+use radlsig_stats::{stratified_folds, stratified_holdout};
 
 use crate::config::{ExperimentConfig, SplitConfig};
 use crate::error::{Error, Result};
@@ -108,7 +108,7 @@ pub fn plan_fits(
         SplitConfig::Kfold { folds, repeats, .. } => {
             for r in 0..*repeats {
                 let seed = config.split_seed().wrapping_add(r as u64);
-                let fold = stratified_folds(labels, *folds, seed).map_err(|e| Error::Fusion {
+                let fold = stratified_folds(labels, *folds, seed).map_err(|e| Error::Stats {
                     context: format!("split: {folds}-fold cross-validation"),
                     source: e,
                 })?;
@@ -148,21 +148,16 @@ pub fn plan_fits(
     Ok(fits)
 }
 
-/// Stratified random split names (`train` / `validation`), deterministic for a seed.
+/// Stratified random split names (`train` / `validation`), deterministic for a seed: in each
+/// class (0, then 1), a seeded shuffle, and the first `round(fraction · n_c)` rows are
+/// `validation` ([`stratified_holdout`] with no minimum per side).
 pub fn random_split(labels: &[u8], fraction: f64, seed: u64) -> Vec<String> {
     use rand::SeedableRng;
-    use rand::seq::SliceRandom;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut names = vec!["train".to_string(); labels.len()];
-    for class in [0u8, 1] {
-        let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
-        rows.shuffle(&mut rng);
-        let k = (fraction * rows.len() as f64).round() as usize;
-        for &i in &rows[..k.min(rows.len())] {
-            names[i] = "validation".to_string();
-        }
-    }
-    names
+    stratified_holdout(labels, &[0u8, 1], fraction, 0, &mut rng)
+        .into_iter()
+        .map(|held| if held { "validation" } else { "train" }.to_string())
+        .collect()
 }
 
 fn check_classes(rows: &[usize], labels: &[u8], what: &str) -> Result<()> {

@@ -11,6 +11,7 @@ use polars::prelude::{
 };
 use radlsig_cohort::Manifest;
 use radlsig_fusion::{FeatureBlocks, FeatureTable};
+use radlsig_stats::median_sorted;
 
 use crate::error::{Error, Result};
 
@@ -116,21 +117,13 @@ impl RawTable {
             let mut train_values: Vec<f64> =
                 train.iter().filter_map(|&i| ok(self.values[i][j])).collect();
             train_values.sort_by(f64::total_cmp);
-            let median = median(&train_values);
+            let median = median_sorted(&train_values);
             for i in 0..self.ids.len() {
                 out[[i, k]] = ok(self.values[i][j]).unwrap_or(median);
             }
         }
         (kept.iter().map(|&j| self.names[j].clone()).collect(), out, dropped)
     }
-}
-
-fn median(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 { sorted[n / 2] } else { 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]) }
 }
 
 /// The clinical block: a numeric column per variable whose training values all parse as

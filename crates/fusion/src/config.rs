@@ -91,18 +91,6 @@ fn default_lasso_folds() -> usize {
 fn default_stack_folds() -> usize {
     5
 }
-fn default_true() -> bool {
-    true
-}
-fn default_thresh() -> f64 {
-    1e-7
-}
-fn default_maxit() -> usize {
-    100_000
-}
-fn default_nlambda() -> usize {
-    100
-}
 fn default_seed() -> u64 {
     2024
 }
@@ -126,6 +114,10 @@ impl StepConfig {
 }
 
 /// The `lasso` step: glmnet settings plus the cross-validation that picks λ.
+///
+/// The glmnet keys (`standardize`, `thresh`, `maxit`, `nlambda`, `lambda_min_ratio`) sit beside
+/// `folds`, `rule` and `seed` in the step's table; they are a [`LassoSettings`], which holds
+/// their defaults (glmnet's), so those are written in one place.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LassoStepConfig {
@@ -138,21 +130,9 @@ pub struct LassoStepConfig {
     /// Seed of the fold assignment (default: the fusion seed).
     #[serde(default)]
     pub seed: Option<u64>,
-    /// glmnet `standardize` (default true).
-    #[serde(default = "default_true")]
-    pub standardize: bool,
-    /// glmnet `thresh` (default 1e-7).
-    #[serde(default = "default_thresh")]
-    pub thresh: f64,
-    /// glmnet `maxit` (default 100000).
-    #[serde(default = "default_maxit")]
-    pub maxit: usize,
-    /// glmnet `nlambda` (default 100).
-    #[serde(default = "default_nlambda")]
-    pub nlambda: usize,
-    /// glmnet `lambda.min.ratio` (default 0.01 if n < p else 1e-4).
-    #[serde(default)]
-    pub lambda_min_ratio: Option<f64>,
+    /// The glmnet settings (defaults: [`LassoSettings::default`]).
+    #[serde(flatten)]
+    pub glmnet: LassoSettings,
 }
 
 impl Default for LassoStepConfig {
@@ -161,11 +141,7 @@ impl Default for LassoStepConfig {
             folds: default_lasso_folds(),
             rule: LambdaRule::OneSe,
             seed: None,
-            standardize: true,
-            thresh: default_thresh(),
-            maxit: default_maxit(),
-            nlambda: default_nlambda(),
-            lambda_min_ratio: None,
+            glmnet: LassoSettings::default(),
         }
     }
 }
@@ -173,13 +149,7 @@ impl Default for LassoStepConfig {
 impl LassoStepConfig {
     /// The glmnet settings.
     pub fn settings(&self) -> LassoSettings {
-        LassoSettings {
-            standardize: self.standardize,
-            thresh: self.thresh,
-            maxit: self.maxit,
-            nlambda: self.nlambda,
-            lambda_min_ratio: self.lambda_min_ratio,
-        }
+        self.glmnet.clone()
     }
 }
 
@@ -271,12 +241,10 @@ impl PipelineConfig {
                         problems.push(format!("{k}.bins: must be ≥ 2, got {bins}"));
                     }
                 }
-                StepConfig::Lasso(l) => {
-                    if l.folds < 3 {
-                        problems.push(format!(
-                            "{k}.folds: must be ≥ 3 (as cv.glmnet), got {}",
-                            l.folds
-                        ));
+                StepConfig::Lasso(LassoStepConfig { folds, glmnet: l, .. }) => {
+                    if *folds < 3 {
+                        problems
+                            .push(format!("{k}.folds: must be ≥ 3 (as cv.glmnet), got {folds}"));
                     }
                     if l.nlambda < 3 {
                         problems.push(format!("{k}.nlambda: must be ≥ 3, got {}", l.nlambda));
@@ -630,6 +598,28 @@ folds = 5
             let err = toml::from_str::<FusionConfig>(text).unwrap_err().to_string();
             assert!(err.contains(key), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn lasso_glmnet_keys_sit_beside_the_cv_keys() {
+        let text = r#"
+[rasig]
+steps = [{ kind = "lasso", folds = 4, rule = "min", thresh = 1e-6, nlambda = 40, maxit = 9 }]
+"#;
+        let c: FusionConfig = toml::from_str(text).unwrap();
+        let StepConfig::Lasso(l) = &c.rasig.unwrap().steps[0] else { panic!("a lasso step") };
+        assert_eq!((l.folds, l.rule, l.seed), (4, LambdaRule::Min, None));
+        let expected =
+            LassoSettings { thresh: 1e-6, nlambda: 40, maxit: 9, ..LassoSettings::default() };
+        assert_eq!(l.settings(), expected);
+        // Defaults are glmnet's, from LassoSettings.
+        assert_eq!(LassoStepConfig::default().settings(), LassoSettings::default());
+        // A misspelt glmnet key is still rejected by name.
+        let err = toml::from_str::<FusionConfig>(
+            "[rasig]\nsteps = [{ kind = \"lasso\", nlambdas = 40 }]",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `nlambdas`"), "{err}");
     }
 
     #[test]

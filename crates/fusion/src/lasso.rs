@@ -93,7 +93,7 @@ fn default_nlambda() -> usize {
 impl Default for LassoSettings {
     fn default() -> Self {
         LassoSettings {
-            standardize: true,
+            standardize: default_true(),
             thresh: default_thresh(),
             maxit: default_maxit(),
             nlambda: default_nlambda(),
@@ -376,7 +376,7 @@ impl<'a> Solver<'a> {
         if q0 <= PMIN || q0 >= 1.0 - PMIN {
             return Err(Error::Labels { reason: "lasso needs both classes".into() });
         }
-        let bz = (q0 / (1.0 - q0)).ln();
+        let bz = radlsig_stats::logit(q0);
         let vi = q0 * (1.0 - q0);
         let dev1 = -(bz * q0 + (1.0 - q0).ln());
         let mut s = Solver {
@@ -674,7 +674,7 @@ pub fn cv_lasso(
     let fold_preds: Vec<FoldPredictions> = (0..k)
         .into_par_iter()
         .map(|f| {
-            let (train, test) = crate::folds::split(fold_ids, f);
+            let (train, test) = radlsig_stats::fold_split(fold_ids, f);
             let xt = x.select(ndarray::Axis(0), &train);
             let yt: Vec<u8> = train.iter().map(|&i| y[i]).collect();
             let fp = lasso_path(xt.view(), &yt, settings, None)?;

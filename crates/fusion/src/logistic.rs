@@ -68,15 +68,9 @@ impl LogisticFit {
     }
 }
 
-/// `1 / (1 + e^{−η})`.
-pub fn sigmoid(eta: f64) -> f64 {
-    if eta >= 0.0 {
-        1.0 / (1.0 + (-eta).exp())
-    } else {
-        let e = eta.exp();
-        e / (1.0 + e)
-    }
-}
+/// `σ(η) = 1 / (1 + e^{−η})`: the logistic function of radlsig-stats under the name the fits
+/// use.
+pub use radlsig_stats::logistic as sigmoid;
 
 fn binomial_deviance(y: &[f64], mu: &[f64]) -> f64 {
     let mut d = 0.0;

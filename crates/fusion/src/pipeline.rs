@@ -142,7 +142,7 @@ impl Transform {
             Transform::Combat(c) => c.transform(sub.view(), table)?,
             Transform::Logit(l) => sub.mapv(|p| {
                 let q = p.clamp(l.eps, 1.0 - l.eps);
-                (q / (1.0 - q)).ln()
+                radlsig_stats::logit(q)
             }),
         };
         let mut values = table.values().to_owned();

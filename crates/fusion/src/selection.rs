@@ -39,16 +39,25 @@ pub struct MannWhitney {
 /// `σ = sqrt(n₁n₀/12 · ((n + 1) − Σ(t³ − t) / (n(n − 1))))`,
 /// `z' = (z − ½·sign(z)) / σ`, `p = 2 min(Φ(z'), 1 − Φ(z'))`.
 ///
-/// Degenerate case: all values tied gives `σ = 0`; R returns NaN there, this returns `p = 1`
-/// (no evidence of a difference) so that a constant feature is simply not selected.
+/// `W` and the AUC are [`radlsig_stats::mann_whitney_u`]'s exact count, `Σ(t³ − t)` its tie
+/// term; labels other than 1 count as negatives.
+///
+/// Degenerate cases: all values tied gives `σ = 0`; R returns NaN there, this returns `p = 1`
+/// (no evidence of a difference) so that a constant feature is simply not selected. A NaN value
+/// gives NaN for all three fields (no order, so no test), which no filter selects.
 pub fn mann_whitney(x: ArrayView1<'_, f64>, labels: &[u8]) -> MannWhitney {
     let n = x.len();
-    let ranks = mid_ranks(x);
-    let n1 = labels.iter().filter(|&&l| l == 1).count() as f64;
-    let n0 = n as f64 - n1;
-    let rank_sum: f64 = (0..n).filter(|&i| labels[i] == 1).map(|i| ranks[i]).sum();
-    let w = rank_sum - n1 * (n1 + 1.0) / 2.0;
-    let tie_term: f64 = tie_sizes(x).iter().map(|&t| t * t * t - t).sum();
+    let (mut negatives, mut positives) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        if labels[i] == 1 { positives.push(x[i]) } else { negatives.push(x[i]) }
+    }
+    let Some(u) = radlsig_stats::mann_whitney_u(&negatives, &positives) else {
+        return MannWhitney { w: f64::NAN, auc: f64::NAN, p_value: f64::NAN };
+    };
+    let n1 = u.n_positive as f64;
+    let n0 = u.n_negative as f64;
+    let w = u.u();
+    let tie_term = u.tie_sum;
     let nf = n as f64;
     let sigma = ((n1 * n0 / 12.0) * ((nf + 1.0) - tie_term / (nf * (nf - 1.0)))).sqrt();
     let z = w - n1 * n0 / 2.0;
@@ -60,45 +69,7 @@ pub fn mann_whitney(x: ArrayView1<'_, f64>, labels: &[u8]) -> MannWhitney {
     } else {
         1.0
     };
-    MannWhitney { w, auc: w / (n1 * n0), p_value }
-}
-
-/// Mid-ranks (1-based; ties get the mean of their ranks).
-pub(crate) fn mid_ranks(x: ArrayView1<'_, f64>) -> Vec<f64> {
-    let n = x.len();
-    let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut ranks = vec![0.0; n];
-    let mut i = 0;
-    while i < n {
-        let mut j = i + 1;
-        while j < n && x[idx[j]] == x[idx[i]] {
-            j += 1;
-        }
-        let r = (i + 1 + j) as f64 / 2.0;
-        for &k in &idx[i..j] {
-            ranks[k] = r;
-        }
-        i = j;
-    }
-    ranks
-}
-
-/// Sizes of the groups of equal values.
-fn tie_sizes(x: ArrayView1<'_, f64>) -> Vec<f64> {
-    let mut v = x.to_vec();
-    v.sort_by(f64::total_cmp);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i + 1;
-        while j < v.len() && v[j] == v[i] {
-            j += 1;
-        }
-        out.push((j - i) as f64);
-        i = j;
-    }
-    out
+    MannWhitney { w, auc: u.auc(), p_value }
 }
 
 /// Population variance (ddof 0) of each column.
@@ -156,23 +127,22 @@ pub enum CorrelationMethod {
     /// Pearson's r.
     #[default]
     Pearson,
-    /// Spearman's ρ: Pearson's r of mid-ranks.
+    /// Spearman's ρ: Pearson's r of mid-ranks ([`radlsig_stats::spearman`]).
     Spearman,
 }
 
-/// Pearson correlation of two columns; 0 when either is constant (no linear association can be
-/// measured, so neither is called redundant).
+/// Pearson correlation of two columns ([`radlsig_stats::pearson`]); 0 when either is constant
+/// or holds a NaN (no linear association can be measured, so neither is called redundant).
+///
+/// # Panics
+///
+/// When the columns differ in length.
 pub fn pearson(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.sum() / n, b.sum() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b.iter()) {
-        let (dx, dy) = (x - ma, y - mb);
-        sab += dx * dy;
-        saa += dx * dx;
-        sbb += dy * dy;
-    }
-    if saa > 0.0 && sbb > 0.0 { sab / (saa * sbb).sqrt() } else { 0.0 }
+    pearson_or_zero(&a.to_vec(), &b.to_vec())
+}
+
+fn pearson_or_zero(a: &[f64], b: &[f64]) -> f64 {
+    radlsig_stats::pearson(a, b).filter(|r| !r.is_nan()).unwrap_or(0.0)
 }
 
 /// Correlation-redundancy filter.
@@ -192,10 +162,11 @@ pub fn correlation_filter(
     let m = x.ncols();
     let relevance: Vec<f64> =
         x.columns().into_iter().map(|c| (mann_whitney(c, labels).auc - 0.5).abs()).collect();
-    let cols: Vec<ndarray::Array1<f64>> = match method {
-        CorrelationMethod::Pearson => x.columns().into_iter().map(|c| c.to_owned()).collect(),
+    // Spearman's ρ is Pearson's r of the mid-ranks: rank each column once.
+    let cols: Vec<Vec<f64>> = match method {
+        CorrelationMethod::Pearson => x.columns().into_iter().map(|c| c.to_vec()).collect(),
         CorrelationMethod::Spearman => {
-            x.columns().into_iter().map(|c| ndarray::Array1::from(mid_ranks(c))).collect()
+            x.columns().into_iter().map(|c| radlsig_stats::mid_ranks(&c.to_vec())).collect()
         }
     };
     let mut order: Vec<usize> = (0..m).collect();
@@ -203,7 +174,7 @@ pub fn correlation_filter(
     let mut kept_idx: Vec<usize> = Vec::new();
     for &j in &order {
         let redundant =
-            kept_idx.iter().any(|&k| pearson(cols[j].view(), cols[k].view()).abs() > max_abs_r);
+            kept_idx.iter().any(|&k| pearson_or_zero(&cols[j], &cols[k]).abs() > max_abs_r);
         if !redundant {
             kept_idx.push(j);
         }
@@ -347,6 +318,32 @@ mod tests {
     fn constant_feature_has_p_one() {
         let x = array![2.0, 2.0, 2.0, 2.0];
         assert_eq!(mann_whitney(x.view(), &[0, 1, 0, 1]).p_value, 1.0);
+    }
+
+    #[test]
+    fn nan_feature_has_no_test_and_is_not_selected() {
+        let x = array![1.0, f64::NAN, 3.0, 4.0];
+        let r = mann_whitney(x.view(), &[0, 1, 0, 1]);
+        assert!(r.w.is_nan() && r.auc.is_nan() && r.p_value.is_nan());
+        let x = Array2::from_shape_vec((4, 1), x.to_vec()).unwrap();
+        assert!(mann_whitney_filter(x.view(), &names(1), &[0, 1, 0, 1], 1.0).kept.is_empty());
+    }
+
+    #[test]
+    fn pearson_is_zero_when_no_association_can_be_measured() {
+        let a = array![1.0, 2.0, 3.0, 4.0];
+        assert_eq!(pearson(a.view(), array![5.0, 5.0, 5.0, 5.0].view()), 0.0);
+        assert_eq!(pearson(array![0.0, 0.0, 0.0, 0.0].view(), a.view()), 0.0);
+        assert_eq!(pearson(a.view(), array![1.0, f64::NAN, 0.0, 2.0].view()), 0.0);
+        // Otherwise R's cor(): x = 1..4, y = 1, 3, 2, 4 → 0.8.
+        assert_abs_diff_eq!(pearson(a.view(), array![1.0, 3.0, 2.0, 4.0].view()), 0.8);
+        // Columns of a matrix (strided views) give the same value as owned vectors.
+        let m =
+            Array2::from_shape_vec((4, 2), vec![1.0, 1.0, 2.0, 3.0, 3.0, 2.0, 4.0, 4.0]).unwrap();
+        assert_eq!(
+            pearson(m.column(0), m.column(1)).to_bits(),
+            pearson(a.view(), array![1.0, 3.0, 2.0, 4.0].view()).to_bits()
+        );
     }
 
     #[test]

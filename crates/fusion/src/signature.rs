@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{DlSigConfig, FusionConfig, ModelConfig, PipelineConfig, SignatureId};
 use crate::data::{FeatureTable, TrainSet, check_labels};
 use crate::error::{Error, Result};
-use crate::folds::{split, stratified_folds};
+use crate::folds::stratified_folds;
 use crate::logistic::{LogisticFit, logistic_regression, sigmoid};
 use crate::pipeline::{FittedPipeline, LogitTransform, Transform, fit_pipeline};
 
@@ -663,7 +663,7 @@ impl Fitter<'_> {
         let per_fold: Vec<FoldScores> = (0..folds)
             .into_par_iter()
             .map(|f| {
-                let (train_idx, test_idx) = split(&fold_ids, f);
+                let (train_idx, test_idx) = radlsig_stats::fold_split(&fold_ids, f);
                 let sub = self.train.select_rows(&train_idx);
                 let sub_labels: Vec<u8> = train_idx.iter().map(|&i| self.labels[i]).collect();
                 let fitter = self.with(&sub, &sub_labels);
