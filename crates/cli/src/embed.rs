@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use radlsig_experiment::embed_manifest;
 use radlsig_experiment::tables::{TableFormat, embeddings_frame, write_table};
 
-use crate::ComputeArgs;
+use crate::CnnArgs;
 
 /// Flags of `radlsig embed`.
 #[derive(Debug, clap::Args)]
@@ -26,13 +26,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
     #[command(flatten)]
-    compute: ComputeArgs,
+    compute: CnnArgs,
     /// Folder of a preprocessing cache to read and fill (default: none).
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
-    /// Label of the ROI in the mask files.
-    #[arg(long, default_value_t = 1)]
-    label: i64,
 }
 
 /// Runs `radlsig embed`.
@@ -43,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &args.model,
         &args.manifest,
         args.compute.device,
-        args.label,
+        args.compute.label,
         args.cache.as_deref(),
         &crate::Bars::default(),
     )?;

@@ -14,18 +14,10 @@
 //! printed and the exit status is 2. Output is written atomically, as CSV or Parquet by its
 //! extension; nothing is written when every case fails.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressStyle};
-use radlsig_cohort::Manifest;
-use radlsig_experiment::tables::{TableFormat, write_table};
-use radlsig_experiment::{cohort_frame, write_feature_table};
-use radlsig_radiomics::batch::{BatchManifest, FeatureTable};
-use radlsig_radiomics::cohort::{CohortFeatureOptions, extract_cohort, fit_rows};
-use radlsig_radiomics::habitats::read_habitat_settings;
-use radlsig_radiomics::{ExtractionSettings, Extractor};
+use anyhow::bail;
+use radlsig_experiment::{ExtractInput, ExtractRequest, extract};
 
 /// Flags of `radlsig extract`.
 #[derive(Debug, clap::Args)]
@@ -72,130 +64,32 @@ pub struct Args {
 
 /// Runs `radlsig extract`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    // Check everything that does not need a volume first.
-    TableFormat::of(&args.out)?;
-    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty())
-        && !parent.is_dir()
-    {
-        bail!("{}: output folder {} does not exist", args.out.display(), parent.display());
-    }
-    let mut settings = match &args.params {
-        Some(p) => ExtractionSettings::from_yaml_file(p)?,
-        None => ExtractionSettings::default(),
+    let input = match (args.image, args.mask, args.manifest, args.cohort) {
+        (Some(image), Some(mask), None, None) => ExtractInput::Case { image, mask },
+        (None, None, Some(batch), None) => ExtractInput::Batch(batch),
+        (None, None, None, Some(manifest)) => ExtractInput::Cohort {
+            manifest,
+            habitats: args.habitats,
+            fit_split: args.fit_split,
+            habitat_maps: args.habitat_maps,
+            delta: !args.no_delta,
+        },
+        _ => bail!("give either --image and --mask, --manifest, or --cohort"),
     };
-    if let Some(label) = args.label {
-        settings = settings.with_label(label).context("--label")?;
-    }
-    let extractor = Extractor::new(settings).with_context(|| match &args.params {
-        Some(p) => p.display().to_string(),
-        None => "default settings".to_string(),
-    })?;
-    if args.jobs == Some(0) {
-        bail!("--jobs must be at least 1");
-    }
-    if let Some(cohort) = &args.cohort {
-        return run_cohort(cohort, &args, extractor);
-    }
-    // One pool for everything: cases run in parallel in a batch, and the feature classes of a
-    // case in parallel too (`--jobs 1` is fully single-threaded).
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-        .context("starting the worker threads")?;
-    pool.install(|| match (&args.image, &args.mask, &args.manifest) {
-        (Some(image), Some(mask), None) => {
-            let fv = extractor.extract(image, mask)?;
-            let cell = |p: &Path| vec![Some(p.display().to_string())];
-            let carried = vec![("Image".into(), cell(image)), ("Mask".into(), cell(mask))];
-            Ok(write_feature_table(&args.out, &FeatureTable::new(carried, vec![fv])?)?)
-        }
-        (None, None, Some(manifest)) => run_batch(manifest, &extractor, &args.out),
-        _ => bail!("give either --image and --mask, or --manifest"),
-    })
-}
-
-/// A progress bar over `n` cases.
-fn progress(n: usize) -> anyhow::Result<ProgressBar> {
-    let template = "{bar:40} {pos}/{len} cases [{elapsed_precise} < {eta_precise}]";
-    let style = ProgressStyle::with_template(template).context("progress bar template")?;
-    Ok(ProgressBar::new(n as u64).with_style(style))
-}
-
-/// `--manifest`: PyRadiomics' batch mode.
-fn run_batch(path: &Path, extractor: &Extractor, out: &Path) -> anyhow::Result<()> {
-    let batch = BatchManifest::read(path)?;
-    let bar = progress(batch.cases.len())?;
-    let results = batch.extract(extractor, &|case, error| {
-        if let Some(e) = error {
-            let (row, image, mask) = (case.row, case.image.display(), case.mask.display());
-            let at = format!("{} line {}", path.display(), row + 1);
-            bar.suspend(|| {
-                eprintln!("error: case {row} ({at}; image {image}, mask {mask}): {}", e.chain())
-            });
-        }
-        bar.inc(1);
-    });
-    bar.finish_and_clear();
-    let (total, failed) = (results.len(), results.iter().filter(|r| r.is_err()).count());
-    if failed == total {
-        bail!("all {total} cases of {} failed; no output written", path.display());
-    }
-    write_feature_table(out, &FeatureTable::from_batch(&batch, results)?)?;
-    summary(failed, total, out)
-}
-
-/// The exit of a run with `failed` of `total` cases failed, the others written to `out`.
-fn summary(failed: usize, total: usize, out: &Path) -> anyhow::Result<()> {
-    if failed > 0 {
-        let (ok, out) = (total - failed, out.display());
+    let request = ExtractRequest {
+        input,
+        params: args.params,
+        label: args.label,
+        out: args.out,
+        jobs: args.jobs,
+    };
+    let outcome = extract(&request, &crate::Bars::default())?;
+    if outcome.failed > 0 {
+        let (failed, cases, out) = (outcome.failed, outcome.cases, request.out.display());
+        let ok = cases - failed;
         bail!(
-            "{failed} of {total} cases failed (see the messages above); {out} holds the {ok} successful rows"
+            "{failed} of {cases} cases failed (see the messages above); {out} holds the {ok} successful rows"
         );
     }
     Ok(())
-}
-
-/// `--cohort`: reads the manifest and the habitat settings, then hands over to
-/// [`extract_cohort`].
-fn run_cohort(path: &Path, args: &Args, extractor: Extractor) -> anyhow::Result<()> {
-    let habitats = args.habitats.as_deref().map(read_habitat_settings).transpose()?;
-    let manifest = Manifest::load(path)?;
-    let fit_rows = match habitats {
-        Some(_) => fit_rows(&manifest, &args.fit_split).context("--fit-split")?,
-        None => Vec::new(),
-    };
-    let options = CohortFeatureOptions {
-        extractor,
-        habitats,
-        habitat_maps: args.habitat_maps.clone(),
-        delta: !args.no_delta,
-        jobs: args.jobs,
-    };
-    let bar = progress(manifest.cases.len())?;
-    let features = extract_cohort(&manifest, &options, &fit_rows, &|| bar.inc(1))?;
-    bar.finish_and_clear();
-    for f in &features.failures {
-        eprintln!("error: case {} ({} row {}): {}", f.id, path.display(), f.row, f.reason());
-    }
-    if let Some(model) = &features.habitat_model {
-        let (k, n, split) = (model.k(), features.habitat_fit_cases, &args.fit_split);
-        eprintln!("habitats: k = {k} fitted on {n} training cases (split {split:?})");
-        if let Some(dir) = &args.habitat_maps {
-            model.save(&dir.join("habitat-model.json"))?;
-        }
-    }
-    if !features.habitat_gaps.is_empty() {
-        let cases: BTreeSet<&str> = features.habitat_gaps.iter().map(|g| g.id.as_str()).collect();
-        eprintln!(
-            "note: {} habitat feature groups of {} cases are empty cells (habitat absent or too small)",
-            features.habitat_gaps.len(),
-            cases.len()
-        );
-    }
-    let total = manifest.cases.len();
-    if features.ids.is_empty() {
-        bail!("all {total} cases of {} failed; no output written", path.display());
-    }
-    write_table(&args.out, &mut cohort_frame(&features, &manifest)?)?;
-    summary(features.failures.len(), total, &args.out)
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use radlsig_cohort::{MEDMNIST_SPLITS, MedMnistOptions, import_medmnist};
+use radlsig_cohort::{MedMnistOptions, import_medmnist};
 
 /// Flags of `radlsig import`.
 #[derive(Debug, clap::Args)]
@@ -50,22 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let import = import_medmnist(&a.file, &a.out, &options).with_context(|| {
                 format!("importing {} into {}", a.file.display(), a.out.display())
             })?;
-            let sizes: Vec<String> =
-                MEDMNIST_SPLITS
-                    .iter()
-                    .zip(import.split_sizes.iter().zip(&import.archive_sizes))
-                    .map(|(s, (n, total))| {
-                        if n == total { format!("{s} {n}") } else { format!("{s} {n} of {total}") }
-                    })
-                    .collect();
-            println!(
-                "wrote {} cases ({}) of {}³ voxels at {} mm to {}",
-                import.manifest.len(),
-                sizes.join(", "),
-                import.size,
-                import.spacing,
-                a.out.display()
-            );
+            println!("wrote {import} to {}", a.out.display());
             println!("  manifest {}", import.manifest.path.display());
             if !import.empty.is_empty() {
                 eprintln!(

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use radlsig_deep::{ComputeDevice, EpochRecord, TrainingObserver, TrainingPlan};
+use radlsig_deep::{ComputeDevice, Control, EpochRecord, TrainingObserver, TrainingPlan};
 
 /// mimalloc, keeping freed memory mapped (see `radlsig_alloc`): the CNN allocates and frees
 /// activation-sized buffers every layer and step, which glibc hands back to the kernel and
@@ -96,28 +96,36 @@ struct Bars {
     current: Mutex<Option<ProgressBar>>,
 }
 
-impl radlsig_experiment::Observer for Bars {
-    fn begin(&self, what: &str, len: usize) {
-        let new = bar(len, &format!("{what} {{pos}}/{{len}} {{wide_bar}} {{eta}}"));
-        if let Some(old) = self.current.lock().expect("no panic while drawing").replace(new) {
+impl Bars {
+    /// Replaces the current bar (clearing the old one from the terminal).
+    fn set(&self, new: Option<ProgressBar>) {
+        let mut current = self.current.lock().expect("no thread panics while holding the bar");
+        if let Some(old) = std::mem::replace(&mut *current, new) {
             old.finish_and_clear();
         }
     }
+}
+
+impl radlsig_experiment::Observer for Bars {
+    fn begin(&self, what: &str, len: usize) {
+        self.set(Some(bar(len, &format!("{what} {{pos}}/{{len}} {{wide_bar}} {{eta}}"))));
+    }
 
     fn advance(&self) {
-        if let Some(b) = &*self.current.lock().expect("no panic while drawing") {
+        if let Some(b) = &*self.current.lock().expect("no thread panics while holding the bar") {
             b.inc(1);
         }
     }
 
     fn end(&self) {
-        if let Some(b) = self.current.lock().expect("no panic while drawing").take() {
-            b.finish_and_clear();
-        }
+        self.set(None);
     }
 
     fn note(&self, line: &str) {
-        eprintln!("{line}");
+        match &*self.current.lock().expect("no thread panics while holding the bar") {
+            Some(b) => b.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
     }
 
     fn training(&self) -> Box<dyn TrainingObserver + '_> {
@@ -144,14 +152,7 @@ impl TrainingObserver for EpochBar {
     fn start(&mut self, plan: &TrainingPlan) {
         let remaining = (plan.epochs + 1).saturating_sub(plan.first_epoch) * plan.batches_per_epoch;
         self.bar = Some(bar(remaining, "epoch {prefix} {wide_bar} {pos}/{len} {msg} {eta}"));
-        eprintln!(
-            "training on {} cases, validating on {} ({}); class weights {:.3}/{:.3}",
-            plan.train_cases,
-            plan.validation_cases,
-            if plan.inner_split { "inner split" } else { "validation split" },
-            plan.class_weights[0],
-            plan.class_weights[1]
-        );
+        eprintln!("{plan}");
     }
 
     fn batch(&mut self, epoch: usize, _batch: usize, _batches: usize, loss: f64) {
@@ -162,27 +163,17 @@ impl TrainingObserver for EpochBar {
         }
     }
 
-    fn epoch(&mut self, history: &[EpochRecord]) -> Result<radlsig_deep::Control, String> {
+    fn epoch(&mut self, history: &[EpochRecord]) -> Result<Control, String> {
         if let (Some(bar), Some(last)) = (&self.bar, history.last()) {
-            let auc = |a: Option<f64>| a.map_or("-".into(), |v| format!("{v:.4}"));
-            bar.println(format!(
-                "epoch {:>3}  loss {:.4}  train AUC {}  val AUC {}  lr {:.2e}  {:.1}s{}",
-                last.epoch,
-                last.loss,
-                auc(last.train_auc),
-                auc(last.val_auc),
-                last.learning_rate,
-                last.seconds,
-                if last.best { "  *" } else { "" }
-            ));
+            bar.println(last.to_string());
         }
-        Ok(radlsig_deep::Control::Continue)
+        Ok(Control::Continue)
     }
 }
 
-/// Backend and threads, shared by `train-cnn` and `embed`.
+/// Backend, threads and ROI label, shared by `train-cnn` and `embed`.
 #[derive(Debug, clap::Args)]
-struct ComputeArgs {
+struct CnnArgs {
     /// Compute backend: cpu (default), ndarray or wgpu (the last two need the cargo features
     /// `ndarray` / `gpu`).
     #[arg(long, default_value = "cpu", value_name = "DEVICE")]
@@ -191,9 +182,12 @@ struct ComputeArgs {
     /// thread count.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Label of the ROI in the mask files.
+    #[arg(long, default_value_t = 1)]
+    label: i64,
 }
 
-impl ComputeArgs {
+impl CnnArgs {
     /// Sizes the global thread pool (used by the CPU backend and by preprocessing).
     fn apply(&self) -> anyhow::Result<()> {
         if let Some(n) = self.threads {

@@ -7,9 +7,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use radlsig_cohort::{ImagingEffects, LatentShares, Sequences, SynthConfig, TimePoints, generate};
+use radlsig_cohort::{
+    ImagingEffects, LatentShares, Sequences, SynthConfig, TimePoints, generate, parse_grid_size,
+    parse_split_fractions,
+};
 
 /// Flags of `radlsig synth` (defaults: the demo cohort).
 #[derive(Debug, clap::Args)]
@@ -24,8 +27,8 @@ pub struct Args {
     #[arg(long, default_value_t = 200)]
     cases: usize,
     /// Grid size in voxels: N (N³) or XxYxZ.
-    #[arg(long, default_value = "64x64x24", value_name = "SIZE")]
-    size: String,
+    #[arg(long, default_value = "64x64x24", value_name = "SIZE", value_parser = parse_grid_size)]
+    size: [usize; 3],
     /// Expected fraction of label-1 cases.
     #[arg(long, default_value_t = 0.5)]
     prevalence: f64,
@@ -69,8 +72,9 @@ pub struct Args {
     #[arg(long, default_value_t = ImagingEffects::default().response)]
     response: f64,
     /// Train, val and test fractions (stratified by label).
-    #[arg(long, default_value = "0.8,0.2,0", value_name = "TRAIN,VAL,TEST")]
-    split: String,
+    #[arg(long, default_value = "0.8,0.2,0", value_name = "TRAIN,VAL,TEST",
+          value_parser = parse_split_fractions)]
+    split: [f64; 3],
     /// Do not write the habitat maps.
     #[arg(long)]
     no_habitats: bool,
@@ -82,39 +86,12 @@ pub struct Args {
     force: bool,
 }
 
-fn parse_size(text: &str) -> anyhow::Result<[usize; 3]> {
-    let parts: Vec<&str> = text.split(['x', 'X']).collect();
-    let numbers: Vec<usize> = parts
-        .iter()
-        .map(|p| p.trim().parse::<usize>())
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("--size {text:?}: expected N or XxYxZ"))?;
-    match numbers[..] {
-        [n] => Ok([n; 3]),
-        [x, y, z] => Ok([x, y, z]),
-        _ => bail!("--size {text:?}: expected N or XxYxZ"),
-    }
-}
-
-fn parse_split(text: &str) -> anyhow::Result<[f64; 3]> {
-    let numbers: Vec<f64> = text
-        .split(',')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("--split {text:?}: expected TRAIN,VAL,TEST fractions"))?;
-    match numbers[..] {
-        [a, b, c] => Ok([a, b, c]),
-        [a, b] => Ok([a, b, 0.0]),
-        _ => bail!("--split {text:?}: expected TRAIN,VAL,TEST fractions"),
-    }
-}
-
 /// Generates the cohort and prints a summary.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = SynthConfig {
         seed: args.seed,
         cases: args.cases,
-        size: parse_size(&args.size)?,
+        size: args.size,
         prevalence: args.prevalence,
         auc: args.auc,
         shares: LatentShares {
@@ -133,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         centre_effect: args.centre_effect,
         sequences: if args.sequences == 2 { Sequences::T1Adc } else { Sequences::Single },
         time_points: if args.time_points == 2 { TimePoints::PrePost } else { TimePoints::Single },
-        split: parse_split(&args.split)?,
+        split: args.split,
         habitats: !args.no_habitats,
     };
     config.validate()?;

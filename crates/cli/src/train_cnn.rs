@@ -14,7 +14,7 @@ use anyhow::Context;
 use radlsig_deep::{RunStatus, TrainOptions, TrainingConfig};
 use radlsig_experiment::train_on_manifest;
 
-use crate::ComputeArgs;
+use crate::CnnArgs;
 
 /// Flags of `radlsig train-cnn`.
 #[derive(Debug, clap::Args)]
@@ -32,13 +32,10 @@ pub struct Args {
     #[arg(long)]
     resume: bool,
     #[command(flatten)]
-    compute: ComputeArgs,
+    compute: CnnArgs,
     /// Folder of the preprocessing cache (default: DIR/cache).
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
-    /// Label of the ROI in the mask files.
-    #[arg(long, default_value_t = 1)]
-    label: i64,
 }
 
 /// Runs `radlsig train-cnn`.
@@ -53,27 +50,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let model = train_on_manifest(
         &args.manifest,
         &config,
-        args.label,
+        args.compute.label,
         &cache,
         &args.out,
         &options,
         &crate::Bars::default(),
     )?;
     let summary = model.summary.as_ref().context("training returned no summary")?;
-    let best = match (summary.best_epoch, summary.best_val_auc) {
-        (Some(e), Some(auc)) => format!("best epoch {e} (validation AUC {auc:.4})"),
-        _ => "no epoch improved".to_string(),
-    };
     match summary.status {
-        RunStatus::Interrupted => {
-            eprintln!("interrupted after epoch {}; continue with --resume", summary.epochs_run)
-        }
-        status => eprintln!(
-            "{} after {} epochs, {best}; model in {}",
-            if status == RunStatus::EarlyStopped { "stopped early" } else { "finished" },
-            summary.epochs_run,
-            args.out.display()
-        ),
+        RunStatus::Interrupted => eprintln!("{summary}; continue with --resume"),
+        _ => eprintln!("{summary}; model in {}", args.out.display()),
     }
     Ok(())
 }

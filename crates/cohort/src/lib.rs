@@ -33,5 +33,5 @@ pub use manifest::{Case, ImagePair, Manifest};
 pub use medmnist::{MEDMNIST_SPLITS, MedMnistImport, MedMnistOptions, import_medmnist};
 pub use synth::{
     CohortPlan, ImagingEffects, LatentModel, LatentShares, Scanner, Sequences, SynthConfig,
-    TimePoints, generate,
+    TimePoints, generate, parse_grid_size, parse_split_fractions,
 };

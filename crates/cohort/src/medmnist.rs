@@ -66,6 +66,30 @@ pub struct MedMnistImport {
     pub empty: Vec<String>,
 }
 
+/// `1000 cases (train 700, val 100 of 150, test 200) of 64³ voxels at 1 mm`: what was
+/// imported, with a split's archive size where `limit` cut it.
+impl std::fmt::Display for MedMnistImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sizes: Vec<String> = MEDMNIST_SPLITS
+            .iter()
+            .zip(self.split_sizes.iter().zip(&self.archive_sizes))
+            .map(
+                |(s, (n, total))| {
+                    if n == total { format!("{s} {n}") } else { format!("{s} {n} of {total}") }
+                },
+            )
+            .collect();
+        write!(
+            f,
+            "{} cases ({}) of {}³ voxels at {} mm",
+            self.manifest.len(),
+            sizes.join(", "),
+            self.size,
+            self.spacing
+        )
+    }
+}
+
 fn npz_error(path: &Path, reason: impl Into<String>) -> Error {
     Error::Npz { path: path.to_path_buf(), reason: reason.into() }
 }

@@ -111,6 +111,45 @@ pub struct EpochRecord {
     pub best: bool,
 }
 
+/// One line per epoch, as the command line prints it: `epoch   3  loss 0.6931  train AUC
+/// 0.5120  val AUC 0.6000  lr 1.00e-3  2.5s` (`-` for an undefined AUC; `  *` marks the epoch
+/// that became the model).
+impl std::fmt::Display for EpochRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let auc = |a: Option<f64>| a.map_or("-".into(), |v| format!("{v:.4}"));
+        write!(
+            f,
+            "epoch {:>3}  loss {:.4}  train AUC {}  val AUC {}  lr {:.2e}  {:.1}s{}",
+            self.epoch,
+            self.loss,
+            auc(self.train_auc),
+            auc(self.val_auc),
+            self.learning_rate,
+            self.seconds,
+            if self.best { "  *" } else { "" }
+        )
+    }
+}
+
+/// How the run ended, in words: `finished after 20 epochs, best epoch 14 (validation AUC
+/// 0.8123)`, `stopped early after …`, or `interrupted after epoch 3`.
+impl std::fmt::Display for TrainingSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let how = match self.status {
+            RunStatus::Interrupted => {
+                return write!(f, "interrupted after epoch {}", self.epochs_run);
+            }
+            RunStatus::EarlyStopped => "stopped early",
+            RunStatus::Completed => "finished",
+        };
+        write!(f, "{how} after {} epochs, ", self.epochs_run)?;
+        match (self.best_epoch, self.best_val_auc) {
+            (Some(e), Some(auc)) => write!(f, "best epoch {e} (validation AUC {auc:.4})"),
+            _ => write!(f, "no epoch improved"),
+        }
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

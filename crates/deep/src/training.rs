@@ -72,6 +72,21 @@ pub struct TrainingPlan {
     pub class_weights: [f64; 2],
 }
 
+/// `training on 128 cases, validating on 32 (inner split); class weights 1.000/1.000`.
+impl std::fmt::Display for TrainingPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "training on {} cases, validating on {} ({}); class weights {:.3}/{:.3}",
+            self.train_cases,
+            self.validation_cases,
+            if self.inner_split { "inner split" } else { "validation split" },
+            self.class_weights[0],
+            self.class_weights[1]
+        )
+    }
+}
+
 /// Receives progress; the command line draws its progress bar and writes the per-epoch table
 /// from these calls. Every method has a do-nothing default.
 pub trait TrainingObserver {

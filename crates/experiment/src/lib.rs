@@ -48,6 +48,7 @@ mod config;
 mod demo;
 mod error;
 mod evaluation;
+mod extract;
 mod features;
 mod fits;
 mod lock;
@@ -66,6 +67,7 @@ pub use config::{
 };
 pub use demo::{DEMO_TOML, demo_experiment, ensure_demo_cohort};
 pub use error::{Error, Result};
+pub use extract::{ExtractInput, ExtractOutcome, ExtractRequest, extract};
 pub use features::{batch_frame, cohort_frame, feature_frame, write_feature_table};
 pub use fits::Fit;
 pub use lock::Lock;

@@ -226,6 +226,37 @@ fn invalid(name: &'static str, reason: String) -> Error {
     Error::InvalidSetting { name, reason }
 }
 
+/// A grid size as `radlsig synth --size` takes it: `N` (an N³ grid) or `XxYxZ`.
+pub fn parse_grid_size(text: &str) -> Result<[usize; 3]> {
+    let bad = || invalid("size", format!("{text:?}: expected N or XxYxZ"));
+    let numbers: Vec<usize> = text
+        .split(['x', 'X'])
+        .map(|p| p.trim().parse::<usize>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| bad())?;
+    match numbers[..] {
+        [n] => Ok([n; 3]),
+        [x, y, z] => Ok([x, y, z]),
+        _ => Err(bad()),
+    }
+}
+
+/// Train, validation and test fractions as `radlsig synth --split` takes them:
+/// `TRAIN,VAL,TEST`, or `TRAIN,VAL` (no test split).
+pub fn parse_split_fractions(text: &str) -> Result<[f64; 3]> {
+    let bad = || invalid("split", format!("{text:?}: expected TRAIN,VAL,TEST fractions"));
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| bad())?;
+    match numbers[..] {
+        [a, b, c] => Ok([a, b, c]),
+        [a, b] => Ok([a, b, 0.0]),
+        _ => Err(bad()),
+    }
+}
+
 impl SynthConfig {
     /// The scanners of the centres in use.
     pub fn scanners(&self) -> Vec<Scanner> {
@@ -313,5 +344,24 @@ impl SynthConfig {
             return Err(invalid("size", format!("{:?} voxels is more than 512³", self.size)));
         }
         self.latent_model().map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_sizes_and_split_fractions_parse_as_written() {
+        assert_eq!(parse_grid_size("32").unwrap(), [32; 3]);
+        assert_eq!(parse_grid_size("64x64X24").unwrap(), [64, 64, 24]);
+        for bad in ["64x64", "x", "-1", "1x2x3x4"] {
+            let e = parse_grid_size(bad).unwrap_err().to_string();
+            assert!(e.contains("expected N or XxYxZ") && e.contains(bad), "{e}");
+        }
+        assert_eq!(parse_split_fractions("0.7, 0.2, 0.1").unwrap(), [0.7, 0.2, 0.1]);
+        assert_eq!(parse_split_fractions("0.5,0.5").unwrap(), [0.5, 0.5, 0.0]);
+        assert!(parse_split_fractions("0.5").is_err());
+        assert!(parse_split_fractions("a,b").is_err());
     }
 }
