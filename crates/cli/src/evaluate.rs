@@ -84,7 +84,7 @@ impl Args {
         } else {
             Direction::ControlsLower
         };
-        plan.bootstrap = (self.bootstrap > 0).then(|| BootstrapConfig {
+        plan.bootstrap = (self.bootstrap > 0).then_some(BootstrapConfig {
             replicates: self.bootstrap,
             seed: self.seed,
             conf_level: self.conf_level,

@@ -17,13 +17,15 @@ pub enum Error {
         /// Every problem found, in file order (header problems first).
         problems: Vec<Problem>,
     },
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    /// A file could not be read or written. The operating system's message is part of this
+    /// message, and not also given as the error's `source()`, so that a chain printed with
+    /// `{:#}` states it once.
+    #[error("{path}: {error}")]
     Io {
         /// The file or folder involved.
         path: PathBuf,
         /// The operating-system error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A CSV file could not be parsed or written at all (not a per-row problem).
     #[error("{path}: {reason}")]

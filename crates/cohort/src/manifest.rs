@@ -169,7 +169,7 @@ impl Manifest {
     /// with [`Error::Io`] when the file cannot be opened.
     pub fn load(path: &Path) -> Result<Manifest> {
         let file = std::fs::File::open(path)
-            .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+            .map_err(|source| Error::Io { path: path.to_path_buf(), error: source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut reader =
             csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(file);
@@ -445,7 +445,7 @@ impl Manifest {
             for r in &rows {
                 w.write_record(r).map_err(csv_error)?;
             }
-            w.flush().map_err(|source| Error::Io { path: path.to_path_buf(), source })
+            w.flush().map_err(|source| Error::Io { path: path.to_path_buf(), error: source })
         })
     }
 }

@@ -141,7 +141,7 @@ pub fn import_medmnist(
     options: &MedMnistOptions,
 ) -> Result<MedMnistImport> {
     let file = File::open(npz_path)
-        .map_err(|source| Error::Io { path: npz_path.to_path_buf(), source })?;
+        .map_err(|source| Error::Io { path: npz_path.to_path_buf(), error: source })?;
     let mut npz = NpzReader::new(file)
         .map_err(|e| npz_error(npz_path, format!("not a readable .npz archive: {e}")))?;
     let mut splits = Vec::new();
@@ -169,14 +169,15 @@ pub fn import_medmnist(
     }
     if out.exists() && !options.overwrite {
         let mut entries = std::fs::read_dir(out)
-            .map_err(|source| Error::Io { path: out.to_path_buf(), source })?;
+            .map_err(|source| Error::Io { path: out.to_path_buf(), error: source })?;
         if entries.next().is_some() {
             return Err(Error::OutputNotEmpty { path: out.to_path_buf() });
         }
     }
     for folder in ["images", "masks"] {
         let dir = out.join(folder);
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|source| Error::Io { path: dir.clone(), error: source })?;
     }
     let geometry = Geometry::new([size; 3], [spacing; 3]);
 

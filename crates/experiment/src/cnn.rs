@@ -71,7 +71,9 @@ pub(crate) fn run(
         };
         let ek = key(&["embeddings", &k]);
         let emb_path = cache.join(format!("embeddings-{ek}.parquet"));
-        if !emb_path.exists() {
+        let table = if emb_path.exists() {
+            RawTable::read_parquet(&emb_path)?.aligned(m, "embeddings")?
+        } else {
             let all: Vec<_> = m.cases.iter().collect();
             observer.begin("embedding", all.len());
             let samples = prepare_samples(
@@ -88,8 +90,10 @@ pub(crate) fn run(
                 Error::deep(format!("embedding with the CNN of fit {}", fit.name), e)
             })?;
             write_table(&emb_path, &mut crate::tables::embeddings_frame(&e)?)?;
-        }
-        tables.push(RawTable::read_parquet(&emb_path)?.aligned(m, "embeddings")?);
+            // Every case of the manifest, in its order.
+            RawTable::from_embeddings(&e)
+        };
+        tables.push(table);
         frames.push((fit.name.clone(), emb_path));
         model_dirs.push((fit.name.clone(), model_dir));
     }
@@ -227,7 +231,7 @@ fn load_manifest(path: &Path) -> Result<Manifest> {
     Manifest::load(path).map_err(|source| Error::Manifest {
         context: "loading".into(),
         path: path.to_path_buf(),
-        source,
+        source: Box::new(source),
     })
 }
 

@@ -40,7 +40,7 @@ impl Cohort {
         let manifest_error = |source| Error::Manifest {
             context: "cohort.manifest".into(),
             path: config.cohort.manifest.clone(),
-            source,
+            source: Box::new(source),
         };
         let manifest = Manifest::load(&config.cohort.manifest).map_err(manifest_error)?;
         let labels = manifest.require_labels().map_err(manifest_error)?;

@@ -265,7 +265,7 @@ impl ExperimentConfig {
     /// [`crate::Experiment::try_from`]'s job.
     pub fn from_toml_str(text: &str, source: &Path, base: &Path) -> Result<Self> {
         let mut config: ExperimentConfig = toml::from_str(text)
-            .map_err(|e| Error::Parse { path: source.to_path_buf(), source: e })?;
+            .map_err(|e| Error::Parse { path: source.to_path_buf(), source: Box::new(e) })?;
         config.resolve_paths(base);
         config.source_file = Some(source.to_path_buf());
         Ok(config)
@@ -344,8 +344,9 @@ impl CnnSection {
     /// The training configuration, fully resolved and checked.
     pub fn training_config(&self) -> Result<radlsig_deep::TrainingConfig> {
         if let Some(json) = &self.resolved_json {
-            let config: radlsig_deep::TrainingConfig = serde_json::from_str(json)
-                .map_err(|e| Error::Json { what: "cnn.resolved_json".into(), source: e })?;
+            let config: radlsig_deep::TrainingConfig = serde_json::from_str(json).map_err(|e| {
+                Error::Json { what: "cnn.resolved_json".into(), source: Box::new(e) }
+            })?;
             if let Err(problems) = config.check() {
                 return Err(Error::Config {
                     source_file: None,
@@ -359,8 +360,10 @@ impl CnnSection {
                 .map_err(|e| Error::deep(format!("cnn.config {}", path.display()), e));
         }
         let text = match &self.training {
-            Some(table) => toml::to_string(table)
-                .map_err(|e| Error::TomlRender { what: "cnn.training".into(), source: e })?,
+            Some(table) => toml::to_string(table).map_err(|e| Error::TomlRender {
+                what: "cnn.training".into(),
+                source: Box::new(e),
+            })?,
             None => String::new(),
         };
         radlsig_deep::TrainingConfig::from_toml_str(&text, Some(Path::new("cnn.training")))

@@ -23,7 +23,7 @@ pub fn ensure_demo_cohort(dir: &Path, observer: &dyn Observer) -> Result<(PathBu
         Manifest::load(&manifest).map_err(|source| Error::Manifest {
             context: "the demo cohort is not usable (remove its folder to remake it):".into(),
             path: manifest.clone(),
-            source,
+            source: Box::new(source),
         })?;
         return Ok((manifest, None));
     }
@@ -34,7 +34,7 @@ pub fn ensure_demo_cohort(dir: &Path, observer: &dyn Observer) -> Result<(PathBu
     made.map_err(|source| Error::Manifest {
         context: "making the demo cohort in".into(),
         path: dir.to_path_buf(),
-        source,
+        source: Box::new(source),
     })?;
     Ok((manifest, Some(config.cases)))
 }

@@ -18,7 +18,7 @@ pub enum Error {
         path: PathBuf,
         /// The TOML error, which names the key and line.
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// Values that parse but cannot work together; one phrase per problem, each naming its key.
     #[error("{}bad experiment configuration:\n  {}", origin(.source_file), .problems.join("\n  "))]
@@ -53,7 +53,7 @@ pub enum Error {
         what: String,
         /// Polars' error.
         #[source]
-        source: polars::error::PolarsError,
+        source: Box<polars::error::PolarsError>,
     },
     /// A table that radlsig wrote does not hold what it should.
     #[error("{what}: {reason}")]
@@ -72,7 +72,7 @@ pub enum Error {
         path: PathBuf,
         /// The manifest error.
         #[source]
-        source: radlsig_cohort::Error,
+        source: Box<radlsig_cohort::Error>,
     },
     /// The cohort cannot be split as configured (a case without a split or centre, a split
     /// with one class, an empty split).
@@ -85,7 +85,7 @@ pub enum Error {
         context: String,
         /// The radiomics error.
         #[source]
-        source: radlsig_radiomics::Error,
+        source: Box<radlsig_radiomics::Error>,
     },
     /// Handcrafted features could not be extracted for some cases.
     #[error("feature extraction failed for {} of {total} cases:\n  {}", .failures.len(), .failures.join("\n  "))]
@@ -102,7 +102,7 @@ pub enum Error {
         context: String,
         /// The deep-learning error.
         #[source]
-        source: radlsig_deep::Error,
+        source: Box<radlsig_deep::Error>,
     },
     /// A signature could not be fitted or applied.
     #[error("{context}")]
@@ -111,7 +111,7 @@ pub enum Error {
         context: String,
         /// The fusion error.
         #[source]
-        source: radlsig_fusion::Error,
+        source: Box<radlsig_fusion::Error>,
     },
     /// A seeded split could not be drawn (too few cases of a class for the folds).
     #[error("{context}")]
@@ -120,7 +120,7 @@ pub enum Error {
         context: String,
         /// The statistics error.
         #[source]
-        source: radlsig_stats::Error,
+        source: Box<radlsig_stats::Error>,
     },
     /// The evaluation could not be computed or rendered.
     #[error("{context}")]
@@ -129,7 +129,7 @@ pub enum Error {
         context: String,
         /// The evaluation error.
         #[source]
-        source: radlsig_evaluate::Error,
+        source: Box<radlsig_evaluate::Error>,
     },
     /// The thread count of the run cannot be honoured.
     #[error("cannot run on {wanted} threads: the thread pool already has {have}")]
@@ -154,7 +154,7 @@ pub enum Error {
         what: String,
         /// serde_json's error.
         #[source]
-        source: serde_json::Error,
+        source: Box<serde_json::Error>,
     },
     /// The lock could not be rendered as TOML.
     #[error("rendering {what}")]
@@ -163,15 +163,21 @@ pub enum Error {
         what: String,
         /// The TOML serialiser's error.
         #[source]
-        source: toml::ser::Error,
+        source: Box<toml::ser::Error>,
     },
-    /// A volume-layer error (atomic writes, reading the demo cohort).
+    /// A volume-layer error (atomic writes).
     #[error(transparent)]
-    Volume(#[from] radlsig_volume::Error),
+    Volume(Box<radlsig_volume::Error>),
 }
 
 fn origin(path: &Option<PathBuf>) -> String {
     path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default()
+}
+
+impl From<radlsig_volume::Error> for Error {
+    fn from(e: radlsig_volume::Error) -> Error {
+        Error::Volume(Box::new(e))
+    }
 }
 
 /// `std::result::Result` with this crate's [`Error`].
@@ -180,16 +186,16 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// An [`Error::Table`] for `what`.
     pub(crate) fn table(what: impl Into<String>, source: polars::error::PolarsError) -> Error {
-        Error::Table { what: what.into(), source }
+        Error::Table { what: what.into(), source: Box::new(source) }
     }
 
     /// An [`Error::Deep`] for `context`.
     pub(crate) fn deep(context: impl Into<String>, source: radlsig_deep::Error) -> Error {
-        Error::Deep { context: context.into(), source }
+        Error::Deep { context: context.into(), source: Box::new(source) }
     }
 
     /// An [`Error::Radiomics`] for `context`.
     pub(crate) fn radiomics(context: impl Into<String>, source: radlsig_radiomics::Error) -> Error {
-        Error::Radiomics { context: context.into(), source }
+        Error::Radiomics { context: context.into(), source: Box::new(source) }
     }
 }

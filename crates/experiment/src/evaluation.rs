@@ -36,13 +36,14 @@ fn plan(experiment: &Experiment, fitted: &Fitted) -> Result<EvaluationPlan> {
     plan.conf_level = config.evaluation.conf_level;
     plan.direction = Direction::ControlsLower;
     plan.auc_ci = AucCiMethod::Delong;
-    plan.bootstrap = (config.evaluation.bootstrap > 0).then(|| BootstrapConfig {
+    plan.bootstrap = (config.evaluation.bootstrap > 0).then_some(BootstrapConfig {
         replicates: config.evaluation.bootstrap,
         seed: config.seed,
         conf_level: config.evaluation.conf_level,
     });
     plan.scale = ScaleChoice::Fixed(ScoreScale::Probability);
-    plan.check().map_err(|e| Error::Evaluate { context: "evaluation".into(), source: e })?;
+    plan.check()
+        .map_err(|e| Error::Evaluate { context: "evaluation".into(), source: Box::new(e) })?;
     Ok(plan)
 }
 
@@ -57,7 +58,7 @@ pub(crate) fn run(
 ) -> Result<Evaluation> {
     let evaluate = |context: &str| {
         let context = context.to_string();
-        move |e| Error::Evaluate { context, source: e }
+        move |e| Error::Evaluate { context, source: Box::new(e) }
     };
     let wide = fitted.wide_predictions()?;
     let plan = plan(experiment, fitted)?;

@@ -195,7 +195,7 @@ fn cohort(
     let manifest = Manifest::load(path).map_err(|source| Error::Manifest {
         context: "loading".into(),
         path: path.to_path_buf(),
-        source,
+        source: Box::new(source),
     })?;
     let fit_rows = match options.habitats {
         Some(_) => {

@@ -110,7 +110,7 @@ pub fn plan_fits(
                 let seed = config.split_seed().wrapping_add(r as u64);
                 let fold = stratified_folds(labels, *folds, seed).map_err(|e| Error::Stats {
                     context: format!("split: {folds}-fold cross-validation"),
-                    source: e,
+                    source: Box::new(e),
                 })?;
                 for f in 0..*folds {
                     let train = (0..n).filter(|&i| fold[i] != f).collect();

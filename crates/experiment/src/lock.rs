@@ -48,7 +48,7 @@ impl Lock {
     /// TOML text.
     pub fn to_toml(&self) -> Result<String> {
         let body = toml::to_string(self)
-            .map_err(|e| Error::TomlRender { what: "run.lock.toml".into(), source: e })?;
+            .map_err(|e| Error::TomlRender { what: "run.lock.toml".into(), source: Box::new(e) })?;
         Ok(format!(
             "# Written by `radlsig run`; replay this run exactly with\n#   radlsig run --lock {}\n{body}",
             "runs/NAME/run.lock.toml"
@@ -61,7 +61,7 @@ impl Lock {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?;
         let mut lock: Lock = toml::from_str(&text)
-            .map_err(|e| Error::Parse { path: path.to_path_buf(), source: e })?;
+            .map_err(|e| Error::Parse { path: path.to_path_buf(), source: Box::new(e) })?;
         lock.config.source_file = Some(path.to_path_buf());
         if lock.radlsig_version != env!("CARGO_PKG_VERSION") {
             return Err(Error::Lock {

@@ -79,7 +79,7 @@ pub(crate) fn run(
         }
         let fusion = |what: &str| {
             let context = format!("{what} the signatures of fit {}", fit.name);
-            move |e| Error::Fusion { context, source: e }
+            move |e| Error::Fusion { context, source: Box::new(e) }
         };
         let train_labels: Vec<u8> = fit.train.iter().map(|&i| cohort.labels[i]).collect();
         let set = fit_signatures(&config.fusion, &blocks.select_rows(&fit.train), &train_labels)
@@ -119,8 +119,10 @@ impl Fitted {
         }
         let map: BTreeMap<&str, &SignatureSet> =
             self.sets.iter().map(|(n, s)| (n.as_str(), s)).collect();
-        serde_json::to_string_pretty(&map)
-            .map_err(|e| Error::Json { what: "rendering signature.json".into(), source: e })
+        serde_json::to_string_pretty(&map).map_err(|e| Error::Json {
+            what: "rendering signature.json".into(),
+            source: Box::new(e),
+        })
     }
 
     /// `predictions.parquet`: one row per (fit, case, signature).

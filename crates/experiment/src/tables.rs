@@ -207,7 +207,10 @@ pub fn blocks_for(
         let Some(t) = t else { return Ok(None) };
         let (names, values, gone) = t.complete_for(train);
         dropped.extend(gone);
-        let fusion = |e| Error::Fusion { context: "building the feature blocks".into(), source: e };
+        let fusion = |e| Error::Fusion {
+            context: "building the feature blocks".into(),
+            source: Box::new(e),
+        };
         let mut table = FeatureTable::new(ids.clone(), names, values).map_err(fusion)?;
         if with_centres && let Some(c) = &centres {
             table = table.with_centres(c.clone()).map_err(fusion)?;
@@ -282,13 +285,35 @@ pub fn copy_atomically(from: &Path, to: &Path) -> Result<()> {
     write_bytes(to, &bytes)
 }
 
+/// The names of `width` embedding columns: `deep_000` … (zero-padded to the width).
+fn embedding_names(width: usize) -> Vec<String> {
+    let digits = width.saturating_sub(1).to_string().len().max(3);
+    (0..width).map(|j| format!("deep_{j:0digits$}")).collect()
+}
+
+impl RawTable {
+    /// The embedding table's numbers as read back from [`embeddings_frame`]'s Parquet file:
+    /// `deep_000` … (the `f32` features widened exactly to `f64`), then `dl_prob`.
+    pub fn from_embeddings(e: &radlsig_deep::Embeddings) -> RawTable {
+        let mut names = embedding_names(e.features.ncols());
+        names.push("dl_prob".into());
+        let values = e
+            .features
+            .rows()
+            .into_iter()
+            .zip(&e.probabilities)
+            .map(|(row, &p)| row.iter().map(|&v| Some(f64::from(v))).chain([Some(p)]).collect())
+            .collect();
+        RawTable { ids: e.ids.clone(), names, values }
+    }
+}
+
 /// The embedding table: `ID`, `deep_000` … (zero-padded to the width), `dl_prob`.
 pub fn embeddings_frame(e: &radlsig_deep::Embeddings) -> Result<DataFrame> {
-    let width = e.features.ncols();
-    let digits = width.saturating_sub(1).to_string().len().max(3);
     let mut columns = vec![Column::new("ID".into(), e.ids.clone())];
-    for (j, values) in e.features.columns().into_iter().enumerate() {
-        columns.push(Column::new(format!("deep_{j:0digits$}").into(), values.to_vec()));
+    let names = embedding_names(e.features.ncols());
+    for (values, name) in e.features.columns().into_iter().zip(names) {
+        columns.push(Column::new(name.into(), values.to_vec()));
     }
     columns.push(Column::new("dl_prob".into(), e.probabilities.clone()));
     DataFrame::new(e.ids.len(), columns)
@@ -324,6 +349,26 @@ pub(crate) fn write_embeddings(path: &Path, frames: &[(String, PathBuf)]) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embeddings_read_back_as_they_are_built() {
+        let e = radlsig_deep::Embeddings {
+            ids: vec!["a".into(), "b".into()],
+            features: ndarray::array![[0.1f32, -2.5, f32::NAN], [1e-30, 3.0, 0.0]],
+            probabilities: vec![0.25, 0.875],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.parquet");
+        write_table(&path, &mut embeddings_frame(&e).unwrap()).unwrap();
+        let read = RawTable::read_parquet(&path).unwrap();
+        let built = RawTable::from_embeddings(&e);
+        assert_eq!(read.names, ["deep_000", "deep_001", "deep_002", "dl_prob"]);
+        assert_eq!((&read.ids, &read.names), (&built.ids, &built.names));
+        let bits = |t: &RawTable| -> Vec<Vec<Option<u64>>> {
+            t.values.iter().map(|r| r.iter().map(|v| v.map(f64::to_bits)).collect()).collect()
+        };
+        assert_eq!(bits(&read), bits(&built));
+    }
 
     #[test]
     fn table_formats_by_extension() {

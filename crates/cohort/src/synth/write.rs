@@ -156,7 +156,7 @@ fn joined(parts: &[&str]) -> String {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.to_path_buf(), source }
+    move |source| Error::Io { path: path.to_path_buf(), error: source }
 }
 
 /// Generates the cohort described by `config` into the folder `out` and returns its manifest.
@@ -273,7 +273,7 @@ pub fn generate(
         "scanners": config.scanners(),
     });
     let text = serde_json::to_string_pretty(&description)
-        .map_err(|e| Error::Io { path: json_path.clone(), source: std::io::Error::other(e) })?;
+        .map_err(|e| Error::Io { path: json_path.clone(), error: std::io::Error::other(e) })?;
     write_atomically(&json_path, |tmp| {
         std::fs::write(tmp, text.as_bytes()).map_err(io(&json_path))
     })?;
