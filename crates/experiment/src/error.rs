@@ -2,7 +2,7 @@
 //!
 //! Each variant names what was being done (the config key, the file, the fit) and carries the
 //! lower crate's error as its `#[source]`, never repeating its text: the binary prints the chain
-//! with `{:#}` ("cohort.manifest runs/x.csv: cannot read …: No such file or directory").
+//! with `{:#}` ("cohort.manifest: runs/x.csv: No such file or directory (os error 2)").
 
 use std::path::PathBuf;
 
@@ -63,8 +63,9 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// The cohort manifest could not be loaded or lacks what the experiment needs.
-    #[error("{context} {}", .path.display())]
+    /// The cohort manifest could not be loaded or lacks what the experiment needs (the
+    /// source names the file).
+    #[error("{context}")]
     Manifest {
         /// The config key or step that read it (`cohort.manifest`).
         context: String,

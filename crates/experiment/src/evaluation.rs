@@ -91,6 +91,7 @@ pub(crate) fn run(
         sets: &fitted.sets,
         cnn_dirs: cnn.map_or(&[], |c| c.model_dirs.as_slice()),
         dropped: &fitted.dropped,
+        warnings: &fitted.warnings,
         lock: &lock,
         roc_svg: &roc,
     });

@@ -12,6 +12,7 @@ use radlsig_fusion::SignatureSet;
 use crate::config::ExperimentConfig;
 use crate::fits::Fit;
 use crate::lock::Lock;
+use crate::signatures::FitWarning;
 
 /// A column as optional floats (None when absent or null).
 fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
@@ -112,6 +113,27 @@ fn comparison_rows(e: &Evaluation) -> Vec<[String; 4]> {
         .collect()
 }
 
+/// The signatures whose AUC CI includes 0.5 on a split ("at chance"), or lies below it
+/// ("below chance"), as `signature on split (AUC a [lo–hi])`.
+fn chance_rows(e: &Evaluation) -> Vec<String> {
+    let m = &e.metrics;
+    let (split, score) = (strings(m, "split"), strings(m, "score"));
+    let (auc, lo, hi) = (floats(m, "auc"), floats(m, "auc_ci_low"), floats(m, "auc_ci_high"));
+    (0..m.height())
+        .filter_map(|i| {
+            let (a, l, h) = (auc[i]?, lo[i]?, hi[i]?);
+            let what = if h < 0.5 {
+                "below chance"
+            } else if l <= 0.5 {
+                "at chance"
+            } else {
+                return None;
+            };
+            Some(format!("{} on {}: {what} (AUC {a:.3} [{l:.3}–{h:.3}])", score[i], split[i]))
+        })
+        .collect()
+}
+
 /// The table `radlsig run` and `radlsig demo` print: AUC with CI, sensitivity and specificity
 /// per signature and split, then the DeLong tests of RADLsig against RAsig and DLsig.
 pub fn text_table(e: &Evaluation) -> String {
@@ -137,6 +159,13 @@ pub fn text_table(e: &Evaluation) -> String {
             let _ = writeln!(out, "{s:<11} {pair:<28} {d:>8} {p:>8}");
         }
     }
+    let chance = chance_rows(e);
+    if !chance.is_empty() {
+        let _ = writeln!(out, "\nno discrimination shown (the AUC's 95% CI includes 0.5):");
+        for c in &chance {
+            let _ = writeln!(out, "  {c}");
+        }
+    }
     out.push('\n');
     out
 }
@@ -151,6 +180,7 @@ pub(crate) struct ReportInput<'a> {
     pub sets: &'a [(String, SignatureSet)],
     pub cnn_dirs: &'a [(String, PathBuf)],
     pub dropped: &'a BTreeMap<String, Vec<String>>,
+    pub warnings: &'a [FitWarning],
     pub lock: &'a Lock,
     pub roc_svg: &'a str,
 }
@@ -173,6 +203,55 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
         out.push_str("</tr>\n");
     }
     out.push_str("</table>\n");
+}
+
+/// How each fit's stacks (late fusion, combined model) weighed their components, with the
+/// components' out-of-fold AUCs on the training rows: where a component sits at 0.5 there, the
+/// stack has nothing to gain from it.
+fn stack_table(o: &mut String, sets: &[(String, SignatureSet)]) {
+    let mut rows = Vec::new();
+    for (fit, set) in sets {
+        for s in &set.signatures {
+            let Some(st) = &s.stack else { continue };
+            let weights = match &st.convex_weights {
+                Some(w) => st
+                    .components
+                    .iter()
+                    .zip(w)
+                    .map(|(c, w)| format!("{c} {w:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => "logistic (free)".into(),
+            };
+            let aucs = st
+                .components
+                .iter()
+                .zip(&st.component_auc)
+                .map(|(c, a)| format!("{c} {}", a.map_or("constant".into(), |a| format!("{a:.3}"))))
+                .collect::<Vec<_>>()
+                .join(", ");
+            rows.push(vec![
+                fit.clone(),
+                s.signature.id.name().to_string(),
+                weights,
+                aucs,
+                f3(st.stack_auc),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    o.push_str(
+        "<h3>Stacking</h3>\n<p>Weights of the components (convex: on their standardised \
+         out-of-fold scores, chosen by out-of-fold AUC) and the out-of-fold AUCs on the \
+         training rows that chose them.</p>\n",
+    );
+    table(
+        o,
+        &["fit", "signature", "weights", "component out-of-fold AUC", "stack out-of-fold AUC"],
+        &rows,
+    );
 }
 
 /// A self-contained HTML page (no scripts, no external files).
@@ -237,6 +316,17 @@ pub(crate) fn html(r: &ReportInput<'_>) -> String {
         &["signature", "split", "n", "AUC [95% CI]", "sensitivity", "specificity", "accuracy"],
         &rows,
     );
+    let chance = chance_rows(r.evaluation);
+    if !chance.is_empty() {
+        o.push_str(
+            "<p><b>No discrimination shown</b> (the AUC's 95% CI includes 0.5, or lies below \
+             it):</p><ul>",
+        );
+        for c in &chance {
+            let _ = write!(o, "<li>{}</li>", esc(c));
+        }
+        o.push_str("</ul>\n");
+    }
     let comparisons = comparison_rows(r.evaluation);
     if !comparisons.is_empty() {
         o.push_str("<h3>DeLong tests (paired, two-sided)</h3>\n");
@@ -271,6 +361,22 @@ pub(crate) fn html(r: &ReportInput<'_>) -> String {
                 esc(&s.signature.formula())
             );
         }
+    }
+    stack_table(&mut o, r.sets);
+    if !r.warnings.is_empty() {
+        o.push_str(
+            "<h3>Warnings</h3>\n<p>What the fits worked around. A selection that keeps no \
+             feature gives the intercept-only model (a constant score: AUC 0.5 on the rows that \
+             fit predicts); a stack component whose out-of-fold scores are constant gets \
+             weight 0. Set <code>fusion.on_empty_selection = \"error\"</code> to stop instead.\
+             </p>\n",
+        );
+        let rows: Vec<Vec<String>> = r
+            .warnings
+            .iter()
+            .map(|w| vec![w.fit.clone(), w.signature.clone(), w.text.clone()])
+            .collect();
+        table(&mut o, &["fit", "signature", "warning"], &rows);
     }
     if !r.dropped.is_empty() {
         o.push_str(

@@ -91,6 +91,16 @@ pub fn run_experiment(
             dropped.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
         ));
     }
+    for w in fitted.warnings.iter().filter(|w| !w.is_inner()) {
+        observer.note(&format!("warning: fit {}: {}", w.fit, w.text));
+    }
+    let inner = fitted.warnings.iter().filter(|w| w.is_inner()).count();
+    if inner > 0 {
+        observer.note(&format!(
+            "warning: {inner} stacking fold(s) fitted an intercept-only component (listed in \
+             report.html)"
+        ));
+    }
     timings.push(("fusion".into(), t.elapsed().as_secs_f64()));
 
     let t = Instant::now();

@@ -45,6 +45,25 @@ pub(crate) struct Fitted {
     pub dropped: BTreeMap<String, Vec<String>>,
     /// (column name, display name) of each signature, in fit order.
     pub signatures: Vec<(String, String)>,
+    /// What the fits worked around (an empty selection, a constant stack component), fit by
+    /// fit.
+    pub warnings: Vec<FitWarning>,
+}
+
+/// A warning of one signature of one fit (see `FittedSignature::warnings`).
+#[derive(Debug, Clone)]
+pub(crate) struct FitWarning {
+    pub fit: String,
+    pub signature: String,
+    pub text: String,
+}
+
+impl FitWarning {
+    /// Whether it comes from a stacking fold (the inner cross-validation of late fusion or the
+    /// combined model) rather than from the fit itself.
+    pub fn is_inner(&self) -> bool {
+        self.text.starts_with("stacking fold ")
+    }
 }
 
 /// Fits the signatures of every fit on its training rows and predicts its rows.
@@ -59,6 +78,7 @@ pub(crate) fn run(
     let mut sets: Vec<(String, SignatureSet)> = Vec::new();
     let mut rows: Vec<PredictionRow> = Vec::new();
     let mut dropped_all: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut warnings = Vec::new();
     for (f, fit) in cohort.fits.iter().enumerate() {
         let clinical = config
             .clinical
@@ -100,6 +120,13 @@ pub(crate) fn run(
                 });
             }
         }
+        for s in &set.signatures {
+            warnings.extend(s.warnings.iter().map(|w| FitWarning {
+                fit: fit.name.clone(),
+                signature: s.signature.id.name().to_string(),
+                text: w.clone(),
+            }));
+        }
         sets.push((fit.name.clone(), set));
     }
     let signatures: Vec<(String, String)> = sets[0]
@@ -108,7 +135,7 @@ pub(crate) fn run(
         .iter()
         .map(|s| (column_name(s.signature.id).to_string(), s.signature.id.name().to_string()))
         .collect();
-    Ok(Fitted { sets, rows, dropped: dropped_all, signatures })
+    Ok(Fitted { sets, rows, dropped: dropped_all, signatures, warnings })
 }
 
 impl Fitted {

@@ -314,7 +314,22 @@ impl DlSigConfig {
     }
 }
 
-/// Late fusion: logistic stacking of RAsig and DLsig on out-of-fold training scores.
+/// How late fusion weighs RAsig and DLsig; both are fitted on the components' out-of-fold
+/// (inner cross-validation) scores of the training rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StackWeights {
+    /// `w·z_RA + (1 − w)·z_DL` of the out-of-fold scores standardised by their SDs, with `w` on
+    /// a grid of step 0.05 chosen by out-of-fold AUC, then calibrated by a one-term logistic
+    /// regression (default). Neither weight can turn negative, and a component at chance gets
+    /// `w` at or near 0, so the fusion cannot fall far below its better component.
+    #[default]
+    Convex,
+    /// Unconstrained logistic regression on the out-of-fold scores (free weights).
+    Logistic,
+}
+
+/// Late fusion: RAsig and DLsig stacked on out-of-fold training scores.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LateFusionConfig {
@@ -327,12 +342,34 @@ pub struct LateFusionConfig {
     /// Ridge safeguard of the stacking regression (default 0).
     #[serde(default)]
     pub ridge: f64,
+    /// How the weights are chosen (default `convex`).
+    #[serde(default)]
+    pub weights: StackWeights,
 }
 
 impl Default for LateFusionConfig {
     fn default() -> Self {
-        LateFusionConfig { folds: default_stack_folds(), seed: None, ridge: 0.0 }
+        LateFusionConfig {
+            folds: default_stack_folds(),
+            seed: None,
+            ridge: 0.0,
+            weights: StackWeights::default(),
+        }
     }
+}
+
+/// What a signature becomes when a selection step of its pipeline keeps no feature (the
+/// LASSO's cross-validation prefers the null model, no p-value passes the filter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmptySelectionPolicy {
+    /// The intercept-only model, as glmnet's path starts: a constant score, the logit of the
+    /// training prevalence, with a warning that names the step (default). One fold of a
+    /// cross-validation whose features carry no signal does not end the run.
+    #[default]
+    Intercept,
+    /// An error that names the step.
+    Error,
 }
 
 /// The signatures this crate fits, in the order they are fitted and reported.
@@ -416,6 +453,9 @@ pub struct FusionConfig {
     /// Default seed of every fold assignment (default 2024).
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// What a signature whose selection keeps no feature becomes (default `intercept`).
+    #[serde(default)]
+    pub on_empty_selection: EmptySelectionPolicy,
     /// RAsig pipeline (radiomics block).
     #[serde(default)]
     pub rasig: Option<PipelineConfig>,
@@ -440,6 +480,7 @@ impl Default for FusionConfig {
     fn default() -> Self {
         FusionConfig {
             seed: default_seed(),
+            on_empty_selection: EmptySelectionPolicy::default(),
             rasig: None,
             dlsig: None,
             radlsig_early: None,

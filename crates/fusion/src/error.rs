@@ -115,7 +115,7 @@ pub enum Error {
     /// exist.
     #[error(
         "{model}: the classes are separated by {features} ({detail}); the unpenalised \
-         logistic fit does not exist; set model.ridge > 0 or select fewer features"
+         logistic fit does not exist; {hint}"
     )]
     Separation {
         /// The model being fitted.
@@ -124,6 +124,8 @@ pub enum Error {
         features: String,
         /// What was detected.
         detail: String,
+        /// What to set (`set model.ridge > 0 or select fewer features`).
+        hint: String,
     },
     /// An iterative fit did not converge within its iteration limit.
     #[error("{what}: no convergence after {iterations} iterations")]

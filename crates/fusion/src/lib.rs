@@ -53,8 +53,8 @@ pub use combat::{
     combat_harmonise, fit_combat,
 };
 pub use config::{
-    CombinedConfig, DlSigConfig, FusionConfig, LassoStepConfig, LateFusionConfig, ModelConfig,
-    PipelineConfig, SignatureId, StepConfig,
+    CombinedConfig, DlSigConfig, EmptySelectionPolicy, FusionConfig, LassoStepConfig,
+    LateFusionConfig, ModelConfig, PipelineConfig, SignatureId, StackWeights, StepConfig,
 };
 pub use data::{Covariate, CovariateValues, FeatureTable, TrainSet};
 pub use error::{Error, Result};
@@ -62,7 +62,8 @@ pub use folds::stratified_folds;
 pub use lasso::{CvLasso, LambdaRule, LassoPath, LassoSettings, cv_lasso, lasso_path};
 pub use logistic::{LogisticFit, logistic_regression, sigmoid};
 pub use pipeline::{
-    CvCurve, FittedPipeline, FittedStep, LassoSelection, LogitTransform, Transform, fit_pipeline,
+    CvCurve, EmptySelection, FittedPipeline, FittedStep, LassoSelection, LogitTransform,
+    PipelineFit, Transform, fit_pipeline, fit_pipeline_or_empty,
 };
 pub use selection::{
     CorrelationMethod, FeatureFilter, MannWhitney, column_variances, correlation_filter,

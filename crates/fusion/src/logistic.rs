@@ -28,6 +28,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::linalg::{cholesky, cholesky_inverse, cholesky_solve};
 
+/// What a [`Error::Separation`] of a signature's model suggests.
+pub(crate) const RIDGE_HINT: &str = "set model.ridge > 0 or select fewer features";
+
 /// Maximum IRLS iterations.
 const MAXIT: usize = 100;
 
@@ -130,6 +133,7 @@ pub fn logistic_regression(
                 return Err(Error::Separation {
                     model: model.to_string(),
                     features: all_names(),
+                    hint: RIDGE_HINT.into(),
                     detail: "the information matrix vanished as fitted probabilities went to \
                              0 or 1"
                         .into(),
@@ -174,6 +178,7 @@ pub fn logistic_regression(
             return Err(Error::Separation {
                 model: model.to_string(),
                 features: all_names(),
+                hint: RIDGE_HINT.into(),
                 detail: "fitted probabilities numerically 0 or 1".into(),
             });
         }
@@ -181,6 +186,7 @@ pub fn logistic_regression(
             return Err(Error::Separation {
                 model: model.to_string(),
                 features: all_names(),
+                hint: RIDGE_HINT.into(),
                 detail: format!(
                     "coefficients still growing after {MAXIT} iterations with fitted \
                      probabilities within 1e-8 of 0 or 1"

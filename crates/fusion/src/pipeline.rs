@@ -159,16 +159,32 @@ impl StepConfig {
     ///
     /// Fails with [`Error::NoFeatureSelected`] when a selection step would keep nothing.
     pub fn fit(&self, train: &TrainSet<'_>, seed: u64, name: &str) -> Result<FittedStep> {
+        match self.fit_or_empty(train, seed, name)? {
+            (_, Some(empty)) => {
+                Err(Error::NoFeatureSelected { step: empty.step, detail: empty.detail })
+            }
+            (fitted, None) => Ok(fitted),
+        }
+    }
+
+    /// As [`StepConfig::fit`], but a selection step that keeps nothing is returned as fitted,
+    /// with the [`EmptySelection`] that says why.
+    fn fit_or_empty(
+        &self,
+        train: &TrainSet<'_>,
+        seed: u64,
+        name: &str,
+    ) -> Result<(FittedStep, Option<EmptySelection>)> {
         let labels = train.labels();
         let table = train.table();
         let x: ArrayView2<'_, f64> = table.values();
         let names = table.feature_names();
         let (fitted, detail) = match self {
             StepConfig::Standardize {} => {
-                return Ok(FittedStep::Standardize(Standardizer::fit(x, names)));
+                return Ok((FittedStep::Standardize(Standardizer::fit(x, names)), None));
             }
             StepConfig::Combat(c) => {
-                return Ok(FittedStep::Combat(fit_combat(x, names, table, c)?.0));
+                return Ok((FittedStep::Combat(fit_combat(x, names, table, c)?.0), None));
             }
             StepConfig::NearZeroVariance { threshold } => (
                 FittedStep::NearZeroVariance(near_zero_variance(x, names, *threshold)),
@@ -236,10 +252,11 @@ impl StepConfig {
                 )
             }
         };
-        if fitted.kept().is_some_and(|k| k.is_empty()) {
-            return Err(Error::NoFeatureSelected { step: name.to_string(), detail });
-        }
-        Ok(fitted)
+        let empty = fitted
+            .kept()
+            .is_some_and(|k| k.is_empty())
+            .then(|| EmptySelection { step: name.to_string(), detail });
+        Ok((fitted, empty))
     }
 }
 
@@ -274,27 +291,79 @@ impl FittedStep {
 /// Fits `steps` in order on the training rows — each step on the previous step's output — and
 /// returns the fitted pipeline and the transformed training table. `seed` is the default seed of
 /// any CV folds; `key` names the pipeline in errors (`rasig`, …).
+///
+/// Fails with [`Error::NoFeatureSelected`] when a selection step keeps nothing;
+/// [`fit_pipeline_or_empty`] returns that case as a result instead.
 pub fn fit_pipeline(
     steps: &[StepConfig],
     train: &TrainSet<'_>,
     seed: u64,
     key: &str,
 ) -> Result<(FittedPipeline, FeatureTable)> {
+    let fit = fit_pipeline_or_empty(steps, train, seed, key)?;
+    match fit.empty {
+        Some(e) => Err(Error::NoFeatureSelected { step: e.step, detail: e.detail }),
+        None => Ok((fit.pipeline, fit.output)),
+    }
+}
+
+/// A selection step that kept no feature: the pipeline's output is empty, and a signature
+/// built on it is the intercept-only (null) model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EmptySelection {
+    /// The step (`rasig.steps[3] (lasso)`).
+    pub step: String,
+    /// Why it kept nothing, with the setting that caused it.
+    pub detail: String,
+}
+
+impl std::fmt::Display for EmptySelection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: no feature is left ({})", self.step, self.detail)
+    }
+}
+
+/// A pipeline fitted on training rows (see [`fit_pipeline_or_empty`]).
+#[derive(Clone, Debug)]
+pub struct PipelineFit {
+    /// The fitted steps, up to and including the step that kept nothing, if one did.
+    pub pipeline: FittedPipeline,
+    /// The transformed training table (no columns when `empty` is set).
+    pub output: FeatureTable,
+    /// The step that kept no feature; the steps after it were not fitted.
+    pub empty: Option<EmptySelection>,
+}
+
+/// As [`fit_pipeline`], but a selection step that keeps nothing ends the pipeline there: the
+/// result has no output features and says which step emptied it, so that the caller can fall
+/// back to the intercept-only model (one cross-validation fold whose LASSO prefers the null
+/// model must not end a whole run).
+pub fn fit_pipeline_or_empty(
+    steps: &[StepConfig],
+    train: &TrainSet<'_>,
+    seed: u64,
+    key: &str,
+) -> Result<PipelineFit> {
     let labels = train.labels();
     let mut cur = train.table().clone();
     let mut fitted = Vec::with_capacity(steps.len());
+    let mut empty = None;
     for (i, step) in steps.iter().enumerate() {
         let name = format!("{key}.steps[{i}] ({})", step.kind());
-        let f = step.fit(&TrainSet::new(&cur, labels)?, seed, &name)?;
+        let (f, e) = step.fit_or_empty(&TrainSet::new(&cur, labels)?, seed, &name)?;
         cur = f.transform(&cur)?;
         fitted.push(f);
+        if e.is_some() {
+            empty = e;
+            break;
+        }
     }
     let pipeline = FittedPipeline {
         inputs: train.table().feature_names().to_vec(),
         steps: fitted,
         outputs: cur.feature_names().to_vec(),
     };
-    Ok((pipeline, cur))
+    Ok(PipelineFit { pipeline, output: cur, empty })
 }
 
 impl FittedPipeline {

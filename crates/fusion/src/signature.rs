@@ -14,12 +14,17 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{DlSigConfig, FusionConfig, ModelConfig, PipelineConfig, SignatureId};
+use crate::config::{
+    DlSigConfig, EmptySelectionPolicy, FusionConfig, ModelConfig, PipelineConfig, SignatureId,
+    StackWeights,
+};
 use crate::data::{FeatureTable, TrainSet, check_labels};
 use crate::error::{Error, Result};
 use crate::folds::stratified_folds;
 use crate::logistic::{LogisticFit, logistic_regression, sigmoid};
-use crate::pipeline::{FittedPipeline, LogitTransform, Transform, fit_pipeline};
+use crate::pipeline::{
+    EmptySelection, FittedPipeline, LogitTransform, Transform, fit_pipeline_or_empty,
+};
 
 /// Probabilities of a `dl_prob` column are clamped to `[1e−7, 1 − 1e−7]` before the logit (a
 /// float32 softmax saturates at about that distance from 0 and 1).
@@ -331,7 +336,41 @@ pub struct FittedSignature {
     /// component (late fusion and combined model): the data the stacking regression was fitted
     /// on.
     pub stack_inputs: Option<Vec<Vec<f64>>>,
+    /// How the stack weighed its components (late fusion and combined model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<StackSummary>,
+    /// What the fit had to work around: a selection that kept no feature (the signature is
+    /// then the intercept-only model), a component with constant out-of-fold scores. The run
+    /// prints them as warnings and the report lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
+
+impl FittedSignature {
+    /// Whether this is the intercept-only model: no term, a constant score.
+    pub fn is_intercept_only(&self) -> bool {
+        self.signature.terms.iter().all(|t| t.coefficient == 0.0)
+    }
+}
+
+/// How a stack (late fusion, combined model) weighed its components, from their out-of-fold
+/// scores on the training rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StackSummary {
+    /// The weighting.
+    pub weights: StackWeights,
+    /// The components, in term order.
+    pub components: Vec<String>,
+    /// Out-of-fold AUC of each component on the training rows (`None`: constant scores).
+    pub component_auc: Vec<Option<f64>>,
+    /// `convex`: the weight of each standardised component (they sum to 1).
+    pub convex_weights: Option<Vec<f64>>,
+    /// Out-of-fold AUC of the stacked score on the training rows.
+    pub stack_auc: Option<f64>,
+}
+
+/// The convex weights' grid step.
+const CONVEX_STEP: f64 = 0.05;
 
 /// Every configured signature, fitted on one training split.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -442,7 +481,8 @@ impl Fitter<'_> {
             SignatureId::RadlsigLate => {
                 let l = c.radlsig_late.as_ref().expect("checked by caller");
                 let parts = [SignatureId::Rasig, SignatureId::Dlsig];
-                self.fit_stack(id, &parts, None, l.folds, l.seed.unwrap_or(c.seed), l.ridge, done)
+                let seed = l.seed.unwrap_or(c.seed);
+                self.fit_stack(id, &parts, None, l.folds, seed, l.ridge, l.weights, done)
             }
             SignatureId::Clinical => {
                 let p = c.clinical.as_ref().expect("checked by caller");
@@ -458,6 +498,7 @@ impl Fitter<'_> {
                     k.folds,
                     k.seed.unwrap_or(c.seed),
                     k.ridge,
+                    StackWeights::Logistic,
                     done,
                 )
             }
@@ -471,7 +512,11 @@ impl Fitter<'_> {
         table: &FeatureTable,
     ) -> Result<FittedSignature> {
         let train = TrainSet::new(table, self.labels)?;
-        let (pipeline, out) = fit_pipeline(&config.steps, &train, self.config.seed, id.key())?;
+        let fit = fit_pipeline_or_empty(&config.steps, &train, self.config.seed, id.key())?;
+        if let Some(empty) = &fit.empty {
+            return self.intercept_only(id, empty, fit.pipeline, table);
+        }
+        let (pipeline, out) = (fit.pipeline, fit.output);
         let names = out.feature_names().to_vec();
         let (intercept, terms, model) = match &config.model {
             ModelConfig::Logistic { ridge } => {
@@ -524,6 +569,54 @@ impl Fitter<'_> {
             model,
             train_linear_predictor,
             stack_inputs: None,
+            stack: None,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The intercept-only signature of `id` after `empty` left no feature (or the error that
+    /// names the step, with `on_empty_selection = "error"`): the constant score
+    /// `logit(mean y)`, which is where glmnet's path starts (its null model) and the maximum-
+    /// likelihood logistic fit without a feature.
+    fn intercept_only(
+        &self,
+        id: SignatureId,
+        empty: &EmptySelection,
+        pipeline: FittedPipeline,
+        table: &FeatureTable,
+    ) -> Result<FittedSignature> {
+        if self.config.on_empty_selection == EmptySelectionPolicy::Error {
+            return Err(Error::NoFeatureSelected {
+                step: empty.step.clone(),
+                detail: empty.detail.clone(),
+            });
+        }
+        let n = self.labels.len();
+        let prevalence = self.labels.iter().filter(|&&l| l == 1).count() as f64 / n as f64;
+        let intercept = radlsig_stats::logit(prevalence);
+        let signature = Signature {
+            id,
+            name: id.name().into(),
+            score_name: id.score_name().into(),
+            inputs: Vec::new(),
+            preprocessing: Vec::new(),
+            components: Vec::new(),
+            intercept,
+            terms: Vec::new(),
+        };
+        let train_linear_predictor = signature.linear_predictor(table)?;
+        Ok(FittedSignature {
+            signature,
+            pipeline: Some(pipeline),
+            model: None,
+            train_linear_predictor,
+            stack_inputs: None,
+            stack: None,
+            warnings: vec![format!(
+                "{empty}; {} is the intercept-only model (constant score {intercept:.4}, the \
+                 logit of the training prevalence {prevalence:.3}: AUC 0.5)",
+                id.name()
+            )],
         })
     }
 
@@ -563,12 +656,17 @@ impl Fitter<'_> {
             model: Some(fit),
             train_linear_predictor,
             stack_inputs: None,
+            stack: None,
+            warnings: Vec::new(),
         })
     }
 
-    /// Logistic regression on the out-of-fold scores of `parts` (plus, for the combined model,
-    /// the clinical pipeline's output features), with the full-training fits of `parts` as
-    /// components.
+    /// The stack of `parts` on their out-of-fold scores (plus, for the combined model, the
+    /// clinical pipeline's output features), with the full-training fits of `parts` as
+    /// components: a logistic regression on all of them, or (`weights = "convex"`, late
+    /// fusion) the convex combination chosen by out-of-fold AUC and calibrated by a one-term
+    /// logistic regression. A component whose out-of-fold scores are constant (the intercept-
+    /// only model in every fold) gets coefficient 0 and a warning.
     #[allow(clippy::too_many_arguments)]
     fn fit_stack(
         &self,
@@ -578,6 +676,7 @@ impl Fitter<'_> {
         folds: usize,
         seed: u64,
         ridge: f64,
+        weights: StackWeights,
         done: &BTreeMap<SignatureId, FittedSignature>,
     ) -> Result<FittedSignature> {
         let mut components = Vec::with_capacity(parts.len());
@@ -588,44 +687,117 @@ impl Fitter<'_> {
             };
             components.push(s);
         }
-        let oof = self.out_of_fold(parts, folds, seed)?;
+        let (oof, mut warnings) = self.out_of_fold(parts, folds, seed)?;
         // Clinical part (combined model): the clinical pipeline's outputs, in sample.
         let (clin_pipeline, clin_out) = match clinical {
             Some(p) => {
                 let table = self.train.block(Block::Clinical, id)?;
                 let train = TrainSet::new(table, self.labels)?;
-                let (pipe, out) = fit_pipeline(&p.steps, &train, self.config.seed, "clinical")?;
-                (Some(pipe), Some(out))
+                let fit = fit_pipeline_or_empty(&p.steps, &train, self.config.seed, "clinical")?;
+                if let Some(empty) = &fit.empty {
+                    if self.config.on_empty_selection == EmptySelectionPolicy::Error {
+                        return Err(Error::NoFeatureSelected {
+                            step: empty.step.clone(),
+                            detail: empty.detail.clone(),
+                        });
+                    }
+                    warnings.push(format!(
+                        "{empty}; {} has no clinical variable, only signature scores",
+                        id.name()
+                    ));
+                }
+                (Some(fit.pipeline), Some(fit.output))
             }
             None => (None, None),
         };
         let n = self.labels.len();
         let clin_names: Vec<String> =
             clin_out.as_ref().map(|o| o.feature_names().to_vec()).unwrap_or_default();
-        let mut names = clin_names.clone();
-        names.extend(components.iter().map(|c| c.name.clone()));
-        let mut x = Array2::<f64>::zeros((n, names.len()));
-        if let Some(o) = &clin_out {
-            x.slice_mut(ndarray::s![.., ..clin_names.len()]).assign(&o.values());
-        }
-        for (k, scores) in oof.iter().enumerate() {
-            for i in 0..n {
-                x[[i, clin_names.len() + k]] = scores[i];
+        let component_auc: Vec<Option<f64>> = oof
+            .iter()
+            .map(|z| if is_constant(z) { None } else { radlsig_stats::roc_auc(z, self.labels) })
+            .collect();
+        let mut active = Vec::new();
+        for (k, z) in oof.iter().enumerate() {
+            if is_constant(z) {
+                warnings.push(format!(
+                    "{}: the out-of-fold scores of {} are constant (the intercept-only model in \
+                     every stacking fold); it gets coefficient 0",
+                    id.name(),
+                    components[k].name
+                ));
+            } else {
+                active.push(k);
             }
         }
-        let fit = logistic_regression(x.view(), self.labels, ridge, id.name(), &names)?;
-        let terms = names
+        let convex = weights == StackWeights::Convex && clin_names.is_empty() && parts.len() == 2;
+        // Columns of the regression: clinical outputs, then the active components' scores (or,
+        // convex, their one combined score).
+        let mut coefficients = vec![0.0; parts.len()];
+        let mut std_errors: Vec<Option<f64>> = vec![None; parts.len()];
+        let (fit, clin_coef, convex_weights, intercept) = if convex {
+            let (w, combined, shift) = convex_combination(&oof, &active, self.labels);
+            let x = Array2::from_shape_vec((n, 1), combined).expect("one column");
+            let names = vec![format!("{} (convex combination)", id.name())];
+            let fit = logistic_regression(x.view(), self.labels, ridge, id.name(), &names)
+                .map_err(|e| stack_hint(e, id))?;
+            let b = fit.coefficients[0];
+            for (k, wk) in w.iter().enumerate() {
+                coefficients[k] = b * wk;
+            }
+            let intercept = fit.intercept + b * shift;
+            let weights_sum: f64 = w.iter().zip(&oof).map(|(wk, z)| wk * sd(z)).sum();
+            let shares: Vec<f64> = w
+                .iter()
+                .zip(&oof)
+                .map(|(wk, z)| if weights_sum > 0.0 { wk * sd(z) / weights_sum } else { 0.0 })
+                .collect();
+            (fit, Vec::new(), Some(shares), intercept)
+        } else {
+            let mut names = clin_names.clone();
+            names.extend(active.iter().map(|&k| components[k].name.clone()));
+            let mut x = Array2::<f64>::zeros((n, names.len()));
+            if let Some(o) = &clin_out {
+                x.slice_mut(ndarray::s![.., ..clin_names.len()]).assign(&o.values());
+            }
+            for (j, &k) in active.iter().enumerate() {
+                for i in 0..n {
+                    x[[i, clin_names.len() + j]] = oof[k][i];
+                }
+            }
+            let fit = logistic_regression(x.view(), self.labels, ridge, id.name(), &names)
+                .map_err(|e| stack_hint(e, id))?;
+            for (j, &k) in active.iter().enumerate() {
+                coefficients[k] = fit.coefficients[clin_names.len() + j];
+                std_errors[k] = Some(fit.std_errors[clin_names.len() + j]);
+            }
+            let clin_coef: Vec<(f64, f64)> =
+                (0..clin_names.len()).map(|j| (fit.coefficients[j], fit.std_errors[j])).collect();
+            let intercept = fit.intercept;
+            (fit, clin_coef, None, intercept)
+        };
+        let mut terms: Vec<Term> = clin_names
             .iter()
-            .enumerate()
-            .map(|(j, name)| Term {
+            .zip(&clin_coef)
+            .map(|(name, &(c, se))| Term {
                 name: name.clone(),
-                source: if j < clin_names.len() {
-                    TermSource::Feature
-                } else {
-                    TermSource::Signature
-                },
-                coefficient: fit.coefficients[j],
-                std_error: Some(fit.std_errors[j]),
+                source: TermSource::Feature,
+                coefficient: c,
+                std_error: Some(se),
+            })
+            .collect();
+        terms.extend(components.iter().enumerate().map(|(k, c)| Term {
+            name: c.name.clone(),
+            source: TermSource::Signature,
+            coefficient: coefficients[k],
+            std_error: std_errors[k],
+        }));
+        let stack_score: Vec<f64> = (0..n)
+            .map(|i| {
+                let clin: f64 = clin_out.as_ref().map_or(0.0, |o| {
+                    (0..clin_names.len()).map(|j| clin_coef[j].0 * o.values()[[i, j]]).sum()
+                });
+                clin + (0..parts.len()).map(|k| coefficients[k] * oof[k][i]).sum::<f64>()
             })
             .collect();
         let signature = Signature {
@@ -638,16 +810,29 @@ impl Fitter<'_> {
                 .map(|p| p.transforms_for(&clin_names))
                 .unwrap_or_default(),
             components,
-            intercept: fit.intercept,
+            intercept,
             terms,
         };
         let train_linear_predictor = signature.linear_predictor(&self.train.joined()?)?;
+        let stack = StackSummary {
+            weights: if convex { StackWeights::Convex } else { StackWeights::Logistic },
+            components: signature.components.iter().map(|c| c.name.clone()).collect(),
+            component_auc,
+            convex_weights,
+            stack_auc: if is_constant(&stack_score) {
+                None
+            } else {
+                radlsig_stats::roc_auc(&stack_score, self.labels)
+            },
+        };
         Ok(FittedSignature {
             signature,
             pipeline: clin_pipeline,
             model: Some(fit),
             train_linear_predictor,
             stack_inputs: Some(oof),
+            stack: Some(stack),
+            warnings,
         })
     }
 
@@ -655,11 +840,17 @@ impl Fitter<'_> {
     /// split from `seed`; each fold's signatures are fitted on the other folds (the whole
     /// pipeline, CV included) and scored on it. Folds run in parallel and are combined in fold
     /// order.
-    fn out_of_fold(&self, parts: &[SignatureId], folds: usize, seed: u64) -> Result<Vec<Vec<f64>>> {
+    /// The fits' warnings come back prefixed with their fold.
+    fn out_of_fold(
+        &self,
+        parts: &[SignatureId],
+        folds: usize,
+        seed: u64,
+    ) -> Result<(Vec<Vec<f64>>, Vec<String>)> {
         let fold_ids = stratified_folds(self.labels, folds, seed)?;
         let n = self.labels.len();
-        // Per fold: held-out rows and each part's linear predictor on them.
-        type FoldScores = Result<(Vec<usize>, Vec<Vec<f64>>)>;
+        // Per fold: held-out rows, each part's linear predictor on them, the fits' warnings.
+        type FoldScores = Result<(Vec<usize>, Vec<Vec<f64>>, Vec<String>)>;
         let per_fold: Vec<FoldScores> = (0..folds)
             .into_par_iter()
             .map(|f| {
@@ -670,23 +861,116 @@ impl Fitter<'_> {
                 let test = self.train.select_rows(&test_idx).joined()?;
                 let mut done = BTreeMap::new();
                 let mut scores = Vec::with_capacity(parts.len());
+                let mut warnings = Vec::new();
                 for &p in parts {
                     let fitted = fitter.fit(p, &done)?;
                     scores.push(fitted.signature.linear_predictor(&test)?);
+                    warnings.extend(
+                        fitted.warnings.iter().map(|w| format!("stacking fold {}: {w}", f + 1)),
+                    );
                     done.insert(p, fitted);
                 }
-                Ok((test_idx, scores))
+                Ok((test_idx, scores, warnings))
             })
             .collect();
         let mut out = vec![vec![0.0; n]; parts.len()];
+        let mut warnings = Vec::new();
         for r in per_fold {
-            let (test_idx, scores) = r?;
+            let (test_idx, scores, w) = r?;
+            warnings.extend(w);
             for (k, s) in scores.iter().enumerate() {
                 for (t, &i) in test_idx.iter().enumerate() {
                     out[k][i] = s[t];
                 }
             }
         }
-        Ok(out)
+        Ok((out, warnings))
     }
+}
+
+/// A separation of a stack names the stack's own ridge key: its out-of-fold scores separate
+/// the training classes.
+fn stack_hint(e: Error, id: SignatureId) -> Error {
+    match e {
+        Error::Separation { model, features, detail, .. } => Error::Separation {
+            model,
+            features,
+            detail,
+            hint: format!(
+                "set {}.ridge > 0 (the out-of-fold scores separate the training classes)",
+                id.key()
+            ),
+        },
+        e => e,
+    }
+}
+
+/// Whether every value of `z` is the same (a constant score ranks nothing).
+fn is_constant(z: &[f64]) -> bool {
+    z.iter().all(|&v| v == z[0])
+}
+
+/// The sample standard deviation of `z` (`n − 1`).
+fn sd(z: &[f64]) -> f64 {
+    let n = z.len() as f64;
+    let mean = z.iter().sum::<f64>() / n;
+    (z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+/// The convex late fusion of the out-of-fold scores `oof` of the `active` (non-constant)
+/// components: each standardised, `z_k = (s_k − mean_k) / sd_k`, combined as `Σ w_k z_k` with
+/// `w` on the simplex grid of step [`CONVEX_STEP`] (two components: `w, 1 − w`) that maximises
+/// the out-of-fold AUC. Ties go to the weight nearest the better single component, so a
+/// component at chance adds nothing unless it helps the ranking.
+///
+/// Returns the coefficient of each component's raw score (`w_k / sd_k`, 0 for inactive ones),
+/// the combined score of every row, and the shift `−Σ w_k mean_k / sd_k` that makes
+/// `Σ coefficient_k s_k + shift` equal it.
+fn convex_combination(
+    oof: &[Vec<f64>],
+    active: &[usize],
+    labels: &[u8],
+) -> (Vec<f64>, Vec<f64>, f64) {
+    let n = labels.len();
+    let mut coef = vec![0.0; oof.len()];
+    let stats: Vec<(f64, f64)> =
+        oof.iter().map(|z| (z.iter().sum::<f64>() / n as f64, sd(z))).collect();
+    let standardised = |k: usize| -> Vec<f64> {
+        let (m, s) = stats[k];
+        oof[k].iter().map(|v| (v - m) / s).collect()
+    };
+    let w: Vec<(usize, f64)> = match active {
+        [] => Vec::new(),
+        [k] => vec![(*k, 1.0)],
+        [a, b, ..] => {
+            let (za, zb) = (standardised(*a), standardised(*b));
+            let auc = |z: &[f64]| radlsig_stats::roc_auc(z, labels).unwrap_or(0.5);
+            // The end of the grid that the better single component sits at.
+            let prefer = if auc(&za) >= auc(&zb) { 1.0 } else { 0.0 };
+            let steps = (1.0 / CONVEX_STEP).round() as usize;
+            let mut best = (f64::NEG_INFINITY, f64::INFINITY, prefer);
+            for i in 0..=steps {
+                let wa = i as f64 / steps as f64;
+                let c: Vec<f64> =
+                    za.iter().zip(&zb).map(|(x, y)| wa * x + (1.0 - wa) * y).collect();
+                let a = auc(&c);
+                let distance = (wa - prefer).abs();
+                if a > best.0 + 1e-12 || ((a - best.0).abs() <= 1e-12 && distance < best.1) {
+                    best = (a, distance, wa);
+                }
+            }
+            vec![(*a, best.2), (*b, 1.0 - best.2)]
+        }
+    };
+    let mut combined = vec![0.0; n];
+    let mut shift = 0.0;
+    for &(k, wk) in &w {
+        let (m, s) = stats[k];
+        coef[k] = wk / s;
+        shift -= wk * m / s;
+        for (c, v) in combined.iter_mut().zip(&oof[k]) {
+            *c += wk * (v - m) / s;
+        }
+    }
+    (coef, combined, shift)
 }
