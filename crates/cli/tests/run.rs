@@ -536,3 +536,147 @@ fn readme_demo_runs_and_reports_the_aucs_of_its_predictions() {
     // Four signatures on the training and the validation split.
     assert_eq!(checked, 8, "{metrics}");
 }
+
+/// A safetensors file of a MedicalNet-named ResNet-10 (shortcut B; widths 4, 4, 8, 8; one input
+/// channel) with deterministic weights, an ignored head (`fc.*`) and `num_batches_tracked`
+/// counters, written by hand (8-byte header length, JSON header, little-endian data).
+fn write_resnet10(path: &Path) {
+    let mut tensors: Vec<(String, Vec<usize>)> = Vec::new();
+    let bn = |t: &mut Vec<(String, Vec<usize>)>, prefix: &str, c: usize| {
+        for leaf in ["weight", "bias", "running_mean", "running_var"] {
+            t.push((format!("{prefix}.{leaf}"), vec![c]));
+        }
+    };
+    tensors.push(("conv1.weight".into(), vec![4, 1, 7, 7, 7]));
+    bn(&mut tensors, "bn1", 4);
+    let widths = [4, 4, 8, 8];
+    let mut inplanes = 4;
+    for (i, &w) in widths.iter().enumerate() {
+        let p = format!("layer{}.0", i + 1);
+        tensors.push((format!("{p}.conv1.weight"), vec![w, inplanes, 3, 3, 3]));
+        bn(&mut tensors, &format!("{p}.bn1"), w);
+        tensors.push((format!("{p}.conv2.weight"), vec![w, w, 3, 3, 3]));
+        bn(&mut tensors, &format!("{p}.bn2"), w);
+        if w != inplanes || i > 0 {
+            tensors.push((format!("{p}.downsample.0.weight"), vec![w, inplanes, 1, 1, 1]));
+            bn(&mut tensors, &format!("{p}.downsample.1"), w);
+        }
+        inplanes = w;
+    }
+    tensors.push(("fc.weight".into(), vec![2, 8]));
+    let mut header = serde_json::Map::new();
+    let mut data: Vec<u8> = Vec::new();
+    for (k, (name, shape)) in tensors.iter().enumerate() {
+        let n: usize = shape.iter().product();
+        let start = data.len();
+        for i in 0..n {
+            let v = if name.ends_with("running_var") {
+                1.0 + 0.5 * ((i + k) as f32 * 0.7).sin().abs()
+            } else if name.ends_with(".weight") && shape.len() == 1 {
+                1.0 + 0.3 * ((i + k) as f32 * 1.3).cos()
+            } else {
+                0.3 * ((i * 7 + k * 13) as f32 * 0.37).sin()
+            };
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [start, data.len()]}),
+        );
+    }
+    let start = data.len();
+    data.extend_from_slice(&0i64.to_le_bytes());
+    header.insert(
+        "bn1.num_batches_tracked".into(),
+        serde_json::json!({"dtype": "I64", "shape": [], "data_offsets": [start, data.len()]}),
+    );
+    let mut text = serde_json::Value::Object(header).to_string();
+    while text.len() % 8 != 0 {
+        text.push(' ');
+    }
+    let mut bytes = (text.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.extend_from_slice(&data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// `cnn.mode = "frozen"`: a pretrained backbone's pooled features are DLsig's inputs (no
+/// training, no dl_prob), the lock records the weights' SHA-256 and a replay checks it, and
+/// configurations that cannot work fail before any work, naming the key.
+#[test]
+fn a_frozen_pretrained_backbone_gives_the_deep_features() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = cohort(tmp.path());
+    let weights = tmp.path().join("resnet10.safetensors");
+    write_resnet10(&weights);
+    let base = config_text(&manifest, "method = \"random\"\nvalidation_fraction = 0.3");
+    let frozen = base
+        .replace(
+            "[cnn]\nthreads = 2",
+            &format!(
+                "[cnn]\nthreads = 2\nmode = \"frozen\"\n[cnn.pretrained]\nfile = \"{}\"\nlayout = \"monai\"",
+                weights.display().to_string().replace('\\', "/")
+            ),
+        )
+        .replace("intensity = \"mr\"", "intensity = \"mr\"\nmask_channel = false");
+    let probability = write_config(tmp.path(), &frozen);
+    // dl_prob does not exist without a trained head.
+    let out = run(&probability, &tmp.path().join("runs0"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("fusion.dlsig: source = \"probability\" reads dl_prob"), "{stderr}");
+
+    let text = frozen.replace(
+        "[fusion.dlsig]\nsource = \"probability\"",
+        "[fusion.dlsig]\nsource = \"features\"\nsteps = [{ kind = \"standardize\" }]\nmodel = { kind = \"logistic\", ridge = 1.0 }",
+    );
+    let config = write_config(tmp.path(), &text);
+    let runs = tmp.path().join("runs");
+    let out = ok(run(&config, &runs), "frozen run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("frozen backbone") && stderr.contains("8 features"), "{stderr}");
+    assert!(!stderr.contains("training on"), "a frozen backbone is not trained:\n{stderr}");
+    let dir = runs.join("t");
+    let embeddings = read_parquet(&dir.join("embeddings.parquet"));
+    let names: Vec<String> = embeddings.get_column_names().iter().map(|n| n.to_string()).collect();
+    assert_eq!(names.len(), 9, "ID and the 8 pooled features: {names:?}");
+    assert!(!names.iter().any(|n| n == "dl_prob"));
+    // Pooled ReLU maps: non-negative, and they differ between cases.
+    let columns: Vec<Vec<f64>> = names[1..].iter().map(|n| floats(&embeddings, n)).collect();
+    assert!(columns.iter().flatten().all(|&v| v >= 0.0));
+    let varying = columns.iter().filter(|c| c.iter().any(|&v| v != c[0])).count();
+    assert!(varying >= 2, "{columns:?}");
+    let lock = std::fs::read_to_string(dir.join("run.lock.toml")).unwrap();
+    assert!(lock.contains("sha256 = \""), "{lock}");
+    ok(
+        bin()
+            .args(["run", "--lock"])
+            .arg(dir.join("run.lock.toml"))
+            .arg("--runs")
+            .arg(tmp.path().join("replay"))
+            .output()
+            .unwrap(),
+        "lock replay",
+    );
+    // Other weights under the locked name: the replay stops, naming the key.
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 9;
+    bytes[last] ^= 1;
+    std::fs::write(&weights, &bytes).unwrap();
+    let out = bin()
+        .args(["run", "--lock"])
+        .arg(dir.join("run.lock.toml"))
+        .arg("--runs")
+        .arg(tmp.path().join("replay2"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cnn.pretrained.sha256"), "{stderr}");
+    // A truncated file is named.
+    std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
+    let out = run(&config, &tmp.path().join("runs3"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("resnet10.safetensors"), "{stderr}");
+}

@@ -32,8 +32,9 @@ pub struct Embeddings {
     pub ids: Vec<String>,
     /// One row per case: the embedding layer's output (`deep_000`, `deep_001`, …).
     pub features: Array2<f32>,
-    /// The predicted probability of class 1 (`dl_prob`).
-    pub probabilities: Vec<f64>,
+    /// The predicted probability of class 1 (`dl_prob`); `None` for a frozen pretrained
+    /// backbone, which has no trained head.
+    pub probabilities: Option<Vec<f64>>,
 }
 
 impl TrainedModel {
@@ -101,7 +102,11 @@ pub fn embed(model: &TrainedModel, samples: &[Sample]) -> Result<Embeddings> {
     let refs: Vec<&Sample> = samples.iter().collect();
     let (features, probabilities) =
         predict_batches(&model.model, &refs, model.config.batch_size, &model.device)?;
-    Ok(Embeddings { ids: samples.iter().map(|s| s.id.clone()).collect(), features, probabilities })
+    Ok(Embeddings {
+        ids: samples.iter().map(|s| s.id.clone()).collect(),
+        features,
+        probabilities: Some(probabilities),
+    })
 }
 
 /// Embeddings and class-1 probabilities of `samples` through `model` (inference mode) on

@@ -20,6 +20,9 @@
 //!   features and probabilities of new cases.
 //! - [`split_cases`], [`resolve_sequences`] and [`prepare_samples`] — a cohort manifest's
 //!   cases sorted into training, validation and held-out (test) cases, read and preprocessed.
+//! - [`WeightFile`], [`backbone_config`] and [`load_backbone`] — a pretrained 3D ResNet
+//!   (MedicalNet / MONAI names; PyTorch `.pth`/`.pt` or safetensors) as a [`Cnn3d`], whose
+//!   globally pooled maps ([`Cnn3d::pooled`]) are the frozen backbone's deep features.
 //! - [`ComputeDevice`] — the backend, always named explicitly: `cpu` (Burn's flex backend, the
 //!   default and the only one CI builds), `ndarray` and `wgpu` behind cargo features.
 //!
@@ -45,6 +48,7 @@ mod inference;
 mod metrics;
 mod model;
 mod preprocess;
+mod pretrained;
 mod run_dir;
 mod training;
 
@@ -57,11 +61,13 @@ pub use error::{Error, Result};
 pub use inference::{Embeddings, TrainedModel, embed};
 pub use metrics::roc_auc;
 pub use model::{
-    Cnn3d, Cnn3dConfig, Cnn3dOutput, ConvBn3d, ModelPreset, ResidualBlock3d, dropout_mask,
+    Cnn3d, Cnn3dConfig, Cnn3dOutput, ConvBn3d, ModelPreset, ResidualBlock3d, Shortcut,
+    dropout_mask,
 };
 pub use preprocess::{
     CaseImages, CropCenter, Intensity, PreprocessCache, PreprocessConfig, Sample, preprocess,
 };
+pub use pretrained::{Backbone, ResnetLayout, WeightFile, backbone_config, load_backbone};
 // The kernels crate's operations, re-exported so that callers of radlsig-deep keep their paths.
 pub use radlsig_kernels::{BatchNormExt, Conv3dExt, batch_norm, conv3d, conv3d_affine};
 pub use run_dir::{EpochRecord, RunPaths, RunStatus, TrainingSummary};

@@ -10,8 +10,14 @@
 //! ```
 //!
 //! A residual block is conv 3³ (stride s) → BN → ReLU → conv 3³ → BN, plus the input (through a
-//! 1³ conv with stride s and BN when the shape changes), then ReLU: the basic block of
-//! ResNet-18, in 3D. Convolutions followed by BatchNorm have no bias.
+//! 1³ conv with stride s and BN when the shape changes, or — `shortcut = "zero_pad"`, ResNet's
+//! option A — the input subsampled by s with zero channels appended), then ReLU: the basic block
+//! of ResNet-18, in 3D. Convolutions followed by BatchNorm have no bias.
+//!
+//! Pretrained backbones (MedicalNet, MONAI; see [`crate::pretrained`]) add a max pool 3³ with
+//! stride 2 after the stem (`stem_pool`) and dilated stages (`dilations`: MedicalNet's stages 3
+//! and 4 run with stride 1 and dilation 2 and 4); the deep features of a pretrained backbone are
+//! the globally pooled maps ([`Cnn3d::pooled`]).
 //!
 //! Randomness never comes from Burn's global generator: weights are drawn by [`Cnn3d::new`]
 //! from a ChaCha stream of the configured seed, and dropout masks are passed in by the caller,
@@ -58,6 +64,18 @@ pub enum ModelPreset {
     Resnet18,
 }
 
+/// How a residual block whose shape changes carries its input to the sum.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shortcut {
+    /// A 1³ convolution with the block's stride, then BatchNorm (ResNet's option B; default).
+    #[default]
+    Conv,
+    /// The input subsampled by the stride, with zero channels appended (option A: no
+    /// parameters; MedicalNet's ResNet-18 and -34).
+    ZeroPad,
+}
+
 /// Architecture of [`Cnn3d`]; see the module docs.
 #[derive(Config, Debug, PartialEq)]
 pub struct Cnn3dConfig {
@@ -82,6 +100,15 @@ pub struct Cnn3dConfig {
     /// Stride of each stage's first block.
     #[config(default = "vec![2, 2]")]
     pub strides: Vec<usize>,
+    /// Dilation of each stage's 3³ convolutions (empty: 1 for every stage).
+    #[config(default = "Vec::new()")]
+    pub dilations: Vec<usize>,
+    /// A max pool 3³ with stride 2 (padding 1) after the stem, as ResNet's.
+    #[config(default = false)]
+    pub stem_pool: bool,
+    /// The shortcut of blocks that change shape.
+    #[config(default = "Shortcut::Conv")]
+    pub shortcut: Shortcut,
     /// Width of the embedding layer (the number of deep features).
     #[config(default = 64)]
     pub embedding: usize,
@@ -132,6 +159,16 @@ impl Cnn3dConfig {
         if self.widths.contains(&0) || self.blocks.contains(&0) {
             problems.push("model.widths and model.blocks entries must be ≥ 1".into());
         }
+        if !self.dilations.is_empty() && self.dilations.len() != self.widths.len() {
+            problems.push(format!(
+                "model.dilations ({}) must be empty or have one entry per stage ({})",
+                self.dilations.len(),
+                self.widths.len()
+            ));
+        }
+        if self.dilations.contains(&0) {
+            problems.push("model.dilations entries must be ≥ 1".into());
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             problems.push(format!("model.dropout = {} is not in [0, 1)", self.dropout));
         }
@@ -141,7 +178,19 @@ impl Cnn3dConfig {
     /// Spatial size after the network's strides for an input of `size` voxels per side.
     pub fn output_size(&self, size: usize) -> usize {
         let down = |n: usize, s: usize| n.div_ceil(s);
-        self.strides.iter().fold(down(size, self.stem_stride), |n, &s| down(n, s))
+        let stem = down(size, self.stem_stride);
+        let stem = if self.stem_pool { down(stem, 2) } else { stem };
+        self.strides.iter().fold(stem, |n, &s| down(n, s))
+    }
+
+    /// The dilation of stage `i`.
+    pub fn dilation(&self, i: usize) -> usize {
+        self.dilations.get(i).copied().unwrap_or(1)
+    }
+
+    /// Channels of the globally pooled maps (the last stage's width).
+    pub fn pooled_width(&self) -> usize {
+        self.widths.last().copied().unwrap_or(self.stem_width)
     }
 }
 
@@ -153,14 +202,26 @@ pub struct ConvBn3d {
 }
 
 impl ConvBn3d {
-    fn new(channels: [usize; 2], kernel: usize, stride: usize, device: &Device) -> ConvBn3d {
-        let pad = kernel / 2;
+    fn new(
+        channels: [usize; 2],
+        kernel: usize,
+        stride: usize,
+        dilation: usize,
+        device: &Device,
+    ) -> ConvBn3d {
+        let pad = dilation * (kernel / 2);
         let conv = Conv3dConfig::new(channels, [kernel; 3])
             .with_stride([stride; 3])
+            .with_dilation([dilation; 3])
             .with_padding(PaddingConfig3d::Explicit(pad, pad, pad))
             .with_bias(false)
             .init(device);
         ConvBn3d { conv, bn: BatchNormConfig::new(channels[1]).init(device) }
+    }
+
+    /// Whether the convolution is dilated (radlsig-kernels' convolutions are not: Burn's runs).
+    fn dilated(&self) -> bool {
+        self.conv.dilation[0] != 1
     }
 
     /// # Shapes
@@ -169,7 +230,12 @@ impl ConvBn3d {
         let [k, ..] = self.conv.kernel_size;
         // Our convolution and batch-norm kernels (radlsig-kernels) rather than Burn's: same
         // weights and semantics, equal up to rounding, several times faster on the CPU backend.
-        let y = radlsig_kernels::conv3d(x, self.conv.weight.val(), self.conv.stride[0], k / 2);
+        // Dilated convolutions (pretrained MedicalNet stages) run through Burn's.
+        let y = if self.dilated() {
+            self.conv.forward(x)
+        } else {
+            radlsig_kernels::conv3d(x, self.conv.weight.val(), self.conv.stride[0], k / 2)
+        };
         radlsig_kernels::batch_norm(&self.bn, y)
     }
 
@@ -183,7 +249,7 @@ impl ConvBn3d {
     /// output's shape.
     fn forward_fused(&self, x: Tensor<5>, residual: Option<Tensor<5>>, relu: bool) -> Tensor<5> {
         let device = x.device();
-        if device.is_autodiff() {
+        if device.is_autodiff() || self.dilated() {
             let y = self.forward(x);
             let y = match residual {
                 Some(r) => y + r,
@@ -221,6 +287,9 @@ impl ConvBn3d {
     /// This layer described for [`ChannelsLastNet`] (inference), its batch norm folded by
     /// [`ConvBn3d::folded_norm`], or `None` when a value cannot be read as `f32`.
     fn folded(&self) -> Option<FoldedConv> {
+        if self.dilated() {
+            return None;
+        }
         let (scale, shift) = self.folded_norm(&self.conv.weight.val().device());
         let (scale, shift) =
             (scale.try_into_vec_as::<f32>().ok()?, shift.try_into_vec_as::<f32>().ok()?);
@@ -242,17 +311,42 @@ pub struct ResidualBlock3d {
     first: ConvBn3d,
     second: ConvBn3d,
     shortcut: Option<ConvBn3d>,
+    /// Option A's shortcut: the input subsampled by this stride and padded with zero channels
+    /// to `zero_pad_to` (0: not this shortcut).
+    zero_pad_stride: usize,
+    zero_pad_to: usize,
 }
 
 impl ResidualBlock3d {
-    fn new(channels: [usize; 2], stride: usize, device: &Device) -> ResidualBlock3d {
-        let shortcut = (stride != 1 || channels[0] != channels[1])
-            .then(|| ConvBn3d::new(channels, 1, stride, device));
+    fn new(
+        channels: [usize; 2],
+        stride: usize,
+        dilation: usize,
+        shortcut: Shortcut,
+        device: &Device,
+    ) -> ResidualBlock3d {
+        let changes = stride != 1 || channels[0] != channels[1];
+        let conv_shortcut = changes && shortcut == Shortcut::Conv;
+        let zero_pad = changes && shortcut == Shortcut::ZeroPad;
         ResidualBlock3d {
-            first: ConvBn3d::new(channels, 3, stride, device),
-            second: ConvBn3d::new([channels[1], channels[1]], 3, 1, device),
-            shortcut,
+            first: ConvBn3d::new(channels, 3, stride, dilation, device),
+            second: ConvBn3d::new([channels[1], channels[1]], 3, 1, dilation, device),
+            shortcut: conv_shortcut.then(|| ConvBn3d::new(channels, 1, stride, 1, device)),
+            zero_pad_stride: if zero_pad { stride } else { 0 },
+            zero_pad_to: if zero_pad { channels[1] } else { 0 },
         }
+    }
+
+    /// Option A's identity: `x[:, :, ::s, ::s, ::s]` with zero channels appended.
+    fn zero_padded(&self, x: Tensor<5>) -> Tensor<5> {
+        let s = self.zero_pad_stride as isize;
+        let x = if s > 1 { x.slice(burn::tensor::s![.., .., ..;s, ..;s, ..;s]) } else { x };
+        let [b, c, d, h, w] = x.dims();
+        if self.zero_pad_to <= c {
+            return x;
+        }
+        let zeros = Tensor::<5>::zeros([b, self.zero_pad_to - c, d, h, w], &x.device());
+        Tensor::cat(vec![x, zeros], 1)
     }
 
     /// # Shapes
@@ -260,6 +354,7 @@ impl ResidualBlock3d {
     fn forward(&self, x: Tensor<5>) -> Tensor<5> {
         let identity = match &self.shortcut {
             Some(shortcut) => shortcut.forward_fused(x.clone(), None, false),
+            None if self.zero_pad_to > 0 => self.zero_padded(x.clone()),
             None => x.clone(),
         };
         let y = self.first.forward_fused(x, None, true);
@@ -271,6 +366,8 @@ impl ResidualBlock3d {
 #[derive(Module, Debug)]
 pub struct Cnn3d {
     stem: ConvBn3d,
+    /// Max pool 3³, stride 2, after the stem.
+    stem_pool: bool,
     blocks: Vec<ResidualBlock3d>,
     embedding: Linear,
     head: Linear,
@@ -303,17 +400,20 @@ impl Cnn3d {
             [config.in_channels, config.stem_width],
             config.stem_kernel,
             config.stem_stride,
+            1,
             device,
         );
         let mut blocks = Vec::new();
         let mut width = config.stem_width;
-        for ((&out, &count), &stride) in
-            config.widths.iter().zip(&config.blocks).zip(&config.strides)
+        for (i, ((&out, &count), &stride)) in
+            config.widths.iter().zip(&config.blocks).zip(&config.strides).enumerate()
         {
             for b in 0..count {
                 blocks.push(ResidualBlock3d::new(
                     [width, out],
                     if b == 0 { stride } else { 1 },
+                    config.dilation(i),
+                    config.shortcut,
                     device,
                 ));
                 width = out;
@@ -321,7 +421,7 @@ impl Cnn3d {
         }
         let embedding = LinearConfig::new(width, config.embedding).init(device);
         let head = LinearConfig::new(config.embedding, 2).init(device);
-        let model = Cnn3d { stem, blocks, embedding, head };
+        let model = Cnn3d { stem, stem_pool: config.stem_pool, blocks, embedding, head };
         model.map(&mut SeededInit::new(seed))
     }
 
@@ -332,18 +432,30 @@ impl Cnn3d {
     /// `x`: `[batch, channels, depth, height, width]` → embedding `[batch, embedding]`,
     /// logits `[batch, 2]`.
     pub fn forward(&self, x: Tensor<5>, dropout_keep: Option<Tensor<2>>) -> Cnn3dOutput {
-        let pooled = match self.pooled_channels_last(x) {
+        let pooled = self.pooled(x);
+        self.head(pooled, dropout_keep)
+    }
+
+    /// The globally pooled maps of the last stage (the backbone's features, before the
+    /// embedding layer).
+    ///
+    /// # Shapes
+    /// `x`: `[batch, channels, depth, height, width]` → `[batch, widths.last]`.
+    pub fn pooled(&self, x: Tensor<5>) -> Tensor<2> {
+        match self.pooled_channels_last(x) {
             Ok(pooled) => pooled,
             Err(x) => {
                 let mut x = self.stem.forward_fused(x, None, true); // [B, stem_width, D/s₀, …]
+                if self.stem_pool {
+                    x = max_pool3d_k3s2(x); // [B, stem_width, D/2s₀, …]
+                }
                 for block in &self.blocks {
                     x = block.forward(x); // [B, width_i, …]
                 }
                 let [b, c, d, h, w] = x.dims();
                 x.reshape([b, c, d * h * w]).mean_dim(2).reshape([b, c]) // [B, C]
             }
-        };
-        self.head(pooled, dropout_keep)
+        }
     }
 
     /// The layers after the global pooling: the embedding layer with its ReLU, then the head.
@@ -370,7 +482,12 @@ impl Cnn3d {
         input: [usize; 4],
         device: &Device,
     ) -> Option<ChannelsLastNet> {
-        if device.is_autodiff() || !ChannelsLastNet::available() || !is_flex(device) {
+        if device.is_autodiff()
+            || !ChannelsLastNet::available()
+            || !is_flex(device)
+            || self.stem_pool
+            || self.blocks.iter().any(|b| b.zero_pad_to > 0)
+        {
             return None;
         }
         let blocks = self.blocks.iter().map(|block| {
@@ -430,6 +547,29 @@ impl ModuleVisitor for ParameterCollector {
         let values = param.val().try_into_vec_as::<f32>().unwrap_or_default();
         self.values.push((self.path.join("."), values));
     }
+}
+
+/// Max pooling over 3³ windows with stride 2 and padding 1 (PyTorch's
+/// `MaxPool3d(3, stride=2, padding=1)`), as two of Burn's differentiable 2D max pools: over
+/// (H, W), then over D laid out as the last axis. The input follows a ReLU, so padding with 0
+/// equals PyTorch's padding with −∞.
+///
+/// # Shapes
+/// `[B, C, D, H, W]` → `[B, C, ⌈D/2⌉, ⌈H/2⌉, ⌈W/2⌉]`.
+fn max_pool3d_k3s2(x: Tensor<5>) -> Tensor<5> {
+    use burn::tensor::module::max_pool2d;
+    use burn::tensor::ops::MaxPoolOptions;
+    let [b, c, d, h, w] = x.dims();
+    let hw = max_pool2d(
+        x.reshape([b, c * d, h, w]),
+        MaxPoolOptions::new([3, 3]).with_stride([2, 2]).with_padding([1, 1]),
+    ); // [B, C·D, H', W']
+    let [_, _, h2, w2] = hw.dims();
+    let by_depth = hw.reshape([b, c, d, h2 * w2]).swap_dims(2, 3).reshape([b, c * h2 * w2, 1, d]);
+    let options = MaxPoolOptions::new([1, 3]).with_stride([1, 2]).with_padding([0, 1]);
+    let pooled = max_pool2d(by_depth, options);
+    let [_, _, _, d2] = pooled.dims();
+    pooled.reshape([b, c, h2 * w2, d2]).swap_dims(2, 3).reshape([b, c, d2, h2, w2])
 }
 
 /// A dropout multiplier `[batch, width]` on `device`: each entry `1/(1 − p)` with probability

@@ -3,6 +3,9 @@
 //! modality.
 //!
 //! The steps, for each case:
+//! 0. every sequence after the first (the reference, whose grid the mask shares) that lies on
+//!    another grid — PET at 4–5 mm beside MR at 1 mm — is resampled (linear) onto the
+//!    reference grid; the mask is the reference's;
 //! 1. the crop centre is the mask's bounding-box centre or its centroid ([`CropCenter`]),
 //!    in the mask's continuous voxel index;
 //! 2. with a configured `spacing`, each image is resampled (linear, as SimpleITK) straight onto
@@ -24,7 +27,8 @@ use std::path::{Path, PathBuf};
 use burn::config::Config;
 use ndarray::{Array3, Array4, ArrayView3, Axis};
 use radlsig_volume::{
-    BoundingBox, Geometry, Interpolator, Mask, PixelType, Volume, resample, write_atomically,
+    BoundingBox, Geometry, GeometryTolerance, Interpolator, Mask, PixelType, Volume, resample,
+    write_atomically,
 };
 use serde::{Deserialize, Serialize};
 
@@ -145,19 +149,20 @@ pub fn preprocess(case: &CaseImages, config: &PreprocessConfig) -> crate::Result
         return Err(case_error("no image to preprocess".into()));
     }
     let mask_shape = case.mask.geometry().shape_zyx();
-    for (i, image) in case.images.iter().enumerate() {
-        if image.geometry().shape_zyx() != mask_shape {
-            return Err(case_error(format!(
-                "image {i} has grid shape {:?} (z, y, x) but the mask has {mask_shape:?}",
-                image.geometry().shape_zyx()
-            )));
-        }
+    if case.images[0].geometry().shape_zyx() != mask_shape {
+        return Err(case_error(format!(
+            "image 0 (the reference sequence) has grid shape {:?} (z, y, x) but the mask has \
+             {mask_shape:?}",
+            case.images[0].geometry().shape_zyx()
+        )));
     }
+    let on_reference = on_reference_grid(case).map_err(case_error)?;
+    let images: Vec<&Volume> = on_reference.iter().collect();
     let bbox =
         case.mask.bounding_box().ok_or_else(|| Error::EmptyMask { case: case.id.clone() })?;
     let centre = crop_centre(&case.mask, &bbox, config.center);
     let n = config.crop_size;
-    let channels = config.channels(case.images.len());
+    let channels = config.channels(images.len());
     let mut out = Array4::<f32>::zeros((channels, n, n, n));
 
     // Crop (and resample) every image and the mask; NaN marks padding in the images.
@@ -165,14 +170,14 @@ pub fn preprocess(case: &CaseImages, config: &PreprocessConfig) -> crate::Result
         None => {
             let start = native_start(centre, n);
             let crops: Vec<Array3<f64>> =
-                case.images.iter().map(|im| crop_native(im.view(), start, n, f64::NAN)).collect();
+                images.iter().map(|im| crop_native(im.view(), start, n, f64::NAN)).collect();
             let mask = case.mask.view().mapv(|b| if b { 1.0 } else { 0.0 });
             (crops, crop_native(mask.view(), start, n, 0.0))
         }
         Some(spacing) => {
             let grid = cube_grid(case.mask.geometry(), centre, n, spacing);
-            let mut crops = Vec::with_capacity(case.images.len());
-            for image in &case.images {
+            let mut crops = Vec::with_capacity(images.len());
+            for image in &images {
                 crops.push(resample_region(image, &grid, Interpolator::Linear, f64::NAN)?);
             }
             let mask_volume = mask_as_volume(&case.mask)?;
@@ -181,7 +186,7 @@ pub fn preprocess(case: &CaseImages, config: &PreprocessConfig) -> crate::Result
         }
     };
 
-    for (c, (crop, image)) in crops.iter().zip(&case.images).enumerate() {
+    for (c, (crop, image)) in crops.iter().zip(&images).enumerate() {
         let normalise = normaliser(config.intensity, image, &case.mask).map_err(case_error)?;
         let mut channel = out.index_axis_mut(Axis(0), c);
         ndarray::Zip::from(&mut channel).and(crop).for_each(|o, &v| {
@@ -193,6 +198,39 @@ pub fn preprocess(case: &CaseImages, config: &PreprocessConfig) -> crate::Result
         ndarray::Zip::from(&mut channel)
             .and(&mask_crop)
             .for_each(|o, &v| *o = (v > 0.5) as u8 as f32);
+    }
+    Ok(out)
+}
+
+/// Every image of `case` on the reference grid (the first sequence's, which the mask shares):
+/// a later sequence on another grid (PET at 4 mm beside MR at 1 mm, another field of view) is
+/// resampled onto it by linear interpolation before anything else, so that the crop, the mask
+/// and the intensity statistics are the reference's. Fails when a resampled sequence does not
+/// cover every mask voxel.
+fn on_reference_grid(case: &CaseImages) -> std::result::Result<Vec<Volume>, String> {
+    let reference = case.mask.geometry();
+    let mut out = Vec::with_capacity(case.images.len());
+    for (i, image) in case.images.iter().enumerate() {
+        if image.geometry().check_same_grid(reference, GeometryTolerance::default()).is_ok() {
+            out.push(image.clone());
+            continue;
+        }
+        // As float64, so that NaN can mark the reference voxels outside this image.
+        let float = Volume::new(image.view().to_owned(), *image.geometry(), PixelType::Float64)
+            .map_err(|e| e.to_string())?;
+        let resampled = resample(&float, reference, Interpolator::Linear, f64::NAN)
+            .map_err(|e| format!("resampling image {i} onto the reference grid: {e}"))?;
+        let uncovered = case.mask.values(&resampled).map_err(|e| e.to_string())?;
+        if uncovered.iter().any(|v| v.is_nan()) {
+            let missing = uncovered.iter().filter(|v| v.is_nan()).count();
+            return Err(format!(
+                "image {i} (grid {:?} at {:?} mm) does not cover {missing} of the mask's voxels \
+                 on the reference grid",
+                image.geometry().size,
+                image.geometry().spacing
+            ));
+        }
+        out.push(resampled);
     }
     Ok(out)
 }

@@ -129,3 +129,40 @@ fn multi_sequence_cases_become_channels() {
     let no_mask = preprocess(&c, &raw(None).with_mask_channel(false)).unwrap();
     assert_eq!(no_mask.shape(), &[2, 4, 4, 4]);
 }
+
+/// A second sequence on a coarser grid (PET at 4 mm beside MR at 1 mm, another origin) is
+/// resampled onto the reference grid before the crop: for a field linear in physical position,
+/// linear interpolation is exact, so its channel equals the field at the reference voxels.
+#[test]
+fn a_sequence_on_another_grid_is_resampled_onto_the_reference_grid() {
+    let field = |p: [f64; 3]| 3.0 * p[0] - 2.0 * p[1] + 0.5 * p[2] + 7.0; // p = (x, y, z) mm
+    let mut c = case([1.0; 3], &[[4, 5, 5], [5, 5, 5], [5, 4, 6]]);
+    c.images[0] = c.images[0]
+        .with_data(
+            Array3::from_shape_fn((10, 10, 10), |(z, y, x)| field([x as f64, y as f64, z as f64])),
+            PixelType::Float64,
+        )
+        .unwrap();
+    let mut coarse = Geometry::new([5, 5, 5], [4.0; 3]);
+    coarse.origin = [-3.0, -2.5, -1.0];
+    let data = Array3::from_shape_fn((5, 5, 5), |(z, y, x)| {
+        field(coarse.index_to_physical([x as f64, y as f64, z as f64]))
+    });
+    c.images.push(Volume::new(data, coarse, PixelType::Float32).unwrap());
+    let out = preprocess(&c, &raw(None)).unwrap();
+    assert_eq!(out.shape(), &[3, 4, 4, 4]);
+    for (a, b) in out.index_axis(Axis(0), 0).iter().zip(out.index_axis(Axis(0), 1)) {
+        assert!((a - b).abs() < 1e-4 * a.abs().max(1.0), "{a} vs {b}");
+    }
+    assert!(out.index_axis(Axis(0), 1).iter().any(|&v| v != 0.0));
+
+    // A sequence that misses the mask: a clear error naming the image.
+    let mut far = Geometry::new([5, 5, 5], [4.0; 3]);
+    far.origin = [100.0, 0.0, 0.0];
+    c.images[1] = Volume::new(Array3::zeros((5, 5, 5)), far, PixelType::Float32).unwrap();
+    let err = preprocess(&c, &raw(None)).unwrap_err().to_string();
+    assert!(
+        err.starts_with("case p1: image 1 (grid [5, 5, 5] at [4.0, 4.0, 4.0] mm) does not cover 3 of the mask's voxels"),
+        "{err}"
+    );
+}

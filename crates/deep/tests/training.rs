@@ -83,8 +83,8 @@ fn learns_a_tiny_set_to_full_training_accuracy() {
     let model =
         train(&config, &samples, Some(&samples), dir.path(), &options(), &mut Silent).unwrap();
     let out = embed(&model, &samples).unwrap();
-    let correct = out
-        .probabilities
+    let probabilities = out.probabilities.as_ref().unwrap();
+    let correct = probabilities
         .iter()
         .zip(&samples)
         .filter(|(p, s)| (**p > 0.5) == (s.label == Some(1)))
@@ -94,7 +94,7 @@ fn learns_a_tiny_set_to_full_training_accuracy() {
         samples.len(),
         "training accuracy {correct}/{}: {:?}",
         samples.len(),
-        out.probabilities
+        probabilities
     );
     let summary = model.summary.as_ref().unwrap();
     assert_eq!(summary.status, RunStatus::Completed);

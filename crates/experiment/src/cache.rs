@@ -44,6 +44,11 @@ pub fn cohort_digest(manifest: &Manifest) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// SHA-256 of `bytes`, hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame};
 use radlsig_cohort::Manifest;
 use radlsig_deep::{
-    ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, RunPaths, TrainOptions,
+    Backbone, ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, RunPaths, TrainOptions,
     TrainedModel, TrainingConfig, TrainingObserver, TrainingPlan, embed, prepare_samples,
     resolve_sequences, split_cases, train,
 };
@@ -44,6 +44,13 @@ pub(crate) fn run(
     let cache = dir.join("cache");
     let pre_cache = PreprocessCache::new(cache.join("preprocess"))
         .map_err(|e| Error::deep("the preprocessing cache", e))?;
+    if let Some(pretrained) = &plan.pretrained {
+        let table = frozen(experiment, cohort, &training, pretrained, &pre_cache, dir, observer)?;
+        return Ok(Some(CnnOutputs {
+            tables: vec![table; cohort.fits.len()],
+            model_dirs: Vec::new(),
+        }));
+    }
     let mut tables = Vec::new();
     let mut frames = Vec::new();
     let mut model_dirs = Vec::new();
@@ -99,6 +106,69 @@ pub(crate) fn run(
     }
     write_embeddings(&dir.join("embeddings.parquet"), &frames)?;
     Ok(Some(CnnOutputs { tables, model_dirs }))
+}
+
+/// `cnn.mode = "frozen"`: the pooled features of the pretrained backbone for every case of the
+/// manifest (one table for every fit: nothing in it depends on the training rows), cached
+/// under the weights' SHA-256 and the preprocessing; written as `embeddings.parquet`.
+fn frozen(
+    experiment: &Experiment,
+    cohort: &Cohort,
+    training: &TrainingConfig,
+    pretrained: &crate::plan::PretrainedPlan,
+    pre_cache: &PreprocessCache,
+    dir: &Path,
+    observer: &dyn Observer,
+) -> Result<RawTable> {
+    let m = &cohort.manifest;
+    let device = experiment.cnn.as_ref().map(|c| c.device).unwrap_or_default();
+    let channels = training.preprocess.channels(cohort.sequences.len());
+    let backbone = Backbone::load(&pretrained.file, pretrained.layout, channels, device)
+        .map_err(|e| Error::deep("cnn.pretrained", e))?;
+    let c = backbone.config();
+    observer.note(&format!(
+        "cnn: frozen backbone {} (ResNet, blocks {:?}, widths {:?}, {:?} layout): {} features",
+        pretrained.file.path().display(),
+        c.blocks,
+        c.widths,
+        pretrained.layout,
+        c.pooled_width()
+    ));
+    let k = key(&[
+        "frozen",
+        &cohort.digest,
+        &pretrained.sha256,
+        &format!("{:?}", pretrained.layout),
+        &serde_json::to_string(&training.preprocess).expect("a config serialises"),
+        &channels.to_string(),
+        device.name(),
+        &cohort.threads.to_string(),
+    ]);
+    let path = dir.join("cache").join(format!("embeddings-{k}.parquet"));
+    let table = if path.exists() {
+        observer.note(&format!("cnn: cached ({})", path.display()));
+        RawTable::read_parquet(&path)?.aligned(m, "embeddings")?
+    } else {
+        let all: Vec<_> = m.cases.iter().collect();
+        observer.begin("embedding", all.len());
+        let samples = prepare_samples(
+            &all,
+            &cohort.sequences,
+            &training.preprocess,
+            experiment.config.cohort.label,
+            Some(pre_cache),
+            &|| observer.advance(),
+        );
+        observer.end();
+        let samples = samples.map_err(|e| Error::deep("preparing the cases to embed", e))?;
+        let e = backbone
+            .embed(&samples, training.batch_size)
+            .map_err(|e| Error::deep("embedding with the frozen backbone", e))?;
+        write_table(&path, &mut crate::tables::embeddings_frame(&e)?)?;
+        RawTable::from_embeddings(&e)
+    };
+    crate::tables::copy_atomically(&path, &dir.join("embeddings.parquet"))?;
+    Ok(table)
 }
 
 /// Trains the CNN of one fit into `model_dir` (resuming an interrupted run there).

@@ -224,6 +224,40 @@ pub struct CnnSection {
     /// default: an inner split of the training rows.
     #[serde(default)]
     pub early_stopping_split: Option<String>,
+    /// `scratch` (default): a CNN trained on the training rows of every fit; `frozen`: the
+    /// pretrained backbone of `cnn.pretrained` as a fixed feature extractor (its pooled maps
+    /// are the deep features, no training, no `dl_prob`).
+    #[serde(default)]
+    pub mode: CnnMode,
+    /// The pretrained backbone (`mode = "frozen"`).
+    #[serde(default)]
+    pub pretrained: Option<PretrainedSection>,
+}
+
+/// `cnn.mode`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CnnMode {
+    /// A CNN trained from scratch per fit.
+    #[default]
+    Scratch,
+    /// A pretrained backbone, frozen.
+    Frozen,
+}
+
+/// `[cnn.pretrained]`: a pretrained 3D ResNet (see `radlsig_deep::WeightFile`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrainedSection {
+    /// PyTorch (`.pth`/`.pt`) or safetensors weights with MedicalNet/MONAI names, relative to
+    /// the config file; nothing is downloaded.
+    pub file: PathBuf,
+    /// Strides and dilations of the stages: `medicalnet` (default) or `monai`.
+    #[serde(default)]
+    pub layout: radlsig_deep::ResnetLayout,
+    /// SHA-256 of the file: written by the lock, checked when given.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// `[clinical]`.
@@ -296,6 +330,9 @@ impl ExperimentConfig {
         }
         if let Some(c) = &mut self.cnn {
             c.config.as_mut().map(join);
+            if let Some(p) = &mut c.pretrained {
+                join(&mut p.file);
+            }
         }
     }
 

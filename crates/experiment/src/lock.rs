@@ -135,6 +135,12 @@ pub(crate) fn resolved_config(experiment: &Experiment, cohort: &Cohort) -> Exper
         cnn.training = None;
         cnn.resolved_json = Some(training.to_json());
         cnn.threads = Some(cohort.threads);
+        if let (Some(p), Some(plan)) =
+            (&mut cnn.pretrained, experiment.cnn.as_ref().and_then(|c| c.pretrained.as_ref()))
+        {
+            p.file = std::fs::canonicalize(&p.file).unwrap_or_else(|_| p.file.clone());
+            p.sha256 = Some(plan.sha256.clone());
+        }
     }
     c
 }

@@ -10,7 +10,7 @@ use radlsig_deep::{ComputeDevice, TrainingConfig};
 use radlsig_radiomics::habitats::HabitatSettings;
 use radlsig_radiomics::{ExtractionSettings, Extractor};
 
-use crate::config::{ExperimentConfig, SplitConfig};
+use crate::config::{CnnMode, ExperimentConfig, PretrainedSection, SplitConfig};
 use crate::error::{Error, Result};
 
 /// A checked experiment.
@@ -48,6 +48,19 @@ pub struct CnnPlan {
     pub threads: Option<usize>,
     /// A manifest split driving early stopping, instead of an inner split of train.
     pub early_stopping_split: Option<String>,
+    /// The frozen pretrained backbone (`cnn.mode = "frozen"`), read and checked.
+    pub pretrained: Option<PretrainedPlan>,
+}
+
+/// A frozen backbone's weights, read once.
+#[derive(Debug, Clone)]
+pub struct PretrainedPlan {
+    /// The weights.
+    pub file: std::sync::Arc<radlsig_deep::WeightFile>,
+    /// Strides and dilations.
+    pub layout: radlsig_deep::ResnetLayout,
+    /// SHA-256 of the file.
+    pub sha256: String,
 }
 
 impl TryFrom<ExperimentConfig> for Experiment {
@@ -93,11 +106,16 @@ impl TryFrom<ExperimentConfig> for Experiment {
                     Error::Config { source_file: None, problems: vec![format!("cnn.device: {e}")] }
                 })?;
                 device.device().map_err(|e| Error::deep("cnn.device", e))?;
+                let pretrained = match &c.pretrained {
+                    Some(p) => Some(read_pretrained(p)?),
+                    None => None,
+                };
                 Some(CnnPlan {
                     training,
                     device,
                     threads: c.threads,
                     early_stopping_split: c.early_stopping_split.clone(),
+                    pretrained,
                 })
             }
             None => None,
@@ -170,6 +188,28 @@ fn problems(config: &ExperimentConfig) -> Vec<String> {
         }
     }
     if let Some(c) = &config.cnn {
+        match (c.mode, &c.pretrained) {
+            (CnnMode::Frozen, None) => {
+                problems.push("cnn.mode = \"frozen\" needs a [cnn.pretrained] file".into());
+            }
+            (CnnMode::Scratch, Some(_)) => problems.push(
+                "cnn.pretrained: a pretrained backbone is used with cnn.mode = \"frozen\""
+                    .into(),
+            ),
+            _ => {}
+        }
+        if c.mode == CnnMode::Frozen
+            && matches!(config.fusion.dlsig, Some(radlsig_fusion::DlSigConfig::Probability { .. }))
+        {
+            problems.push(
+                "fusion.dlsig: source = \"probability\" reads dl_prob, which a frozen backbone \
+                 (no trained head) does not give; use source = \"features\""
+                    .into(),
+            );
+        }
+        if c.mode == CnnMode::Frozen && c.early_stopping_split.is_some() {
+            problems.push("cnn.early_stopping_split: a frozen backbone is not trained".into());
+        }
         let given = [c.config.is_some(), c.training.is_some(), c.resolved_json.is_some()];
         if given.iter().filter(|g| **g).count() > 1 {
             problems.push("cnn: give one of config, training, resolved_json".into());
@@ -199,4 +239,25 @@ fn problems(config: &ExperimentConfig) -> Vec<String> {
         problems.push(err.to_string());
     }
     problems
+}
+
+/// Reads the weights of `cnn.pretrained` and checks its SHA-256 when the config gives one.
+fn read_pretrained(p: &PretrainedSection) -> Result<PretrainedPlan> {
+    let bytes = std::fs::read(&p.file).map_err(|e| Error::Read { path: p.file.clone(), source: e })?;
+    let sha256 = crate::cache::sha256_hex(&bytes);
+    if let Some(expected) = &p.sha256
+        && *expected != sha256
+    {
+        return Err(Error::Config {
+            source_file: None,
+            problems: vec![format!(
+                "cnn.pretrained.sha256: {} has SHA-256 {sha256}, not the {expected} given (a \
+                 locked run's weights changed?)",
+                p.file.display()
+            )],
+        });
+    }
+    let file = radlsig_deep::WeightFile::read(&p.file)
+        .map_err(|e| Error::deep("cnn.pretrained.file", e))?;
+    Ok(PretrainedPlan { file: std::sync::Arc::new(file), layout: p.layout, sha256 })
 }

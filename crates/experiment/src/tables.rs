@@ -296,26 +296,34 @@ impl RawTable {
     /// `deep_000` … (the `f32` features widened exactly to `f64`), then `dl_prob`.
     pub fn from_embeddings(e: &radlsig_deep::Embeddings) -> RawTable {
         let mut names = embedding_names(e.features.ncols());
-        names.push("dl_prob".into());
+        if e.probabilities.is_some() {
+            names.push("dl_prob".into());
+        }
         let values = e
             .features
             .rows()
             .into_iter()
-            .zip(&e.probabilities)
-            .map(|(row, &p)| row.iter().map(|&v| Some(f64::from(v))).chain([Some(p)]).collect())
+            .enumerate()
+            .map(|(i, row)| {
+                let p = e.probabilities.as_ref().map(|p| Some(p[i]));
+                row.iter().map(|&v| Some(f64::from(v))).chain(p).collect()
+            })
             .collect();
         RawTable { ids: e.ids.clone(), names, values }
     }
 }
 
-/// The embedding table: `ID`, `deep_000` … (zero-padded to the width), `dl_prob`.
+/// The embedding table: `ID`, `deep_000` … (zero-padded to the width), `dl_prob` (not for a
+/// frozen pretrained backbone, which has no head).
 pub fn embeddings_frame(e: &radlsig_deep::Embeddings) -> Result<DataFrame> {
     let mut columns = vec![Column::new("ID".into(), e.ids.clone())];
     let names = embedding_names(e.features.ncols());
     for (values, name) in e.features.columns().into_iter().zip(names) {
         columns.push(Column::new(name.into(), values.to_vec()));
     }
-    columns.push(Column::new("dl_prob".into(), e.probabilities.clone()));
+    if let Some(p) = &e.probabilities {
+        columns.push(Column::new("dl_prob".into(), p.clone()));
+    }
     DataFrame::new(e.ids.len(), columns)
         .map_err(|e| Error::table("building the embedding table", e))
 }
@@ -355,7 +363,7 @@ mod tests {
         let e = radlsig_deep::Embeddings {
             ids: vec!["a".into(), "b".into()],
             features: ndarray::array![[0.1f32, -2.5, f32::NAN], [1e-30, 3.0, 0.0]],
-            probabilities: vec![0.25, 0.875],
+            probabilities: Some(vec![0.25, 0.875]),
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("e.parquet");
