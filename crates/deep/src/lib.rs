@@ -61,8 +61,7 @@ pub use error::{Error, Result};
 pub use inference::{Embeddings, TrainedModel, embed};
 pub use metrics::roc_auc;
 pub use model::{
-    Cnn3d, Cnn3dConfig, Cnn3dOutput, ConvBn3d, ModelPreset, ResidualBlock3d, Shortcut,
-    dropout_mask,
+    Cnn3d, Cnn3dConfig, Cnn3dOutput, ConvBn3d, ModelPreset, ResidualBlock3d, Shortcut, dropout_mask,
 };
 pub use preprocess::{
     CaseImages, CropCenter, Intensity, PreprocessCache, PreprocessConfig, Sample, preprocess,

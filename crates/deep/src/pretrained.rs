@@ -183,12 +183,12 @@ impl WeightFile {
             }
         } else {
             return Err(bad(
-                "neither a PyTorch (.pth/.pt: ZIP or pickle) nor a safetensors file".into(),
+                "neither a PyTorch (.pth/.pt: ZIP or pickle) nor a safetensors file".into()
             ));
         }
         if !tensors.keys().any(|k| is_backbone(k)) {
             return Err(bad(
-                "no ResNet backbone tensor (conv1.*, bn1.*, layer*.…) in the file".into(),
+                "no ResNet backbone tensor (conv1.*, bn1.*, layer*.…) in the file".into()
             ));
         }
         Ok(WeightFile { path: path.to_path_buf(), tensors })
@@ -228,7 +228,9 @@ pub fn backbone_config(
         return Err(file.error(format!("`conv1.weight` has shape {stem:?}, not a 3D convolution")));
     };
     if k != k2 || k != k3 || k % 2 == 0 {
-        return Err(file.error(format!("`conv1.weight` has shape {stem:?}: an odd cubic kernel is needed")));
+        return Err(
+            file.error(format!("`conv1.weight` has shape {stem:?}: an odd cubic kernel is needed"))
+        );
     }
     let in_channels = if in_channels == 0 { stem_in } else { in_channels };
     if in_channels != stem_in && !(stem_in == 3 && in_channels == 1) {
