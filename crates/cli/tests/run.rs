@@ -673,6 +673,49 @@ fn a_frozen_pretrained_backbone_gives_the_deep_features() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cnn.pretrained.sha256"), "{stderr}");
+    // Transfer: a model `radlsig train-cnn` trained on another cohort (here: the same cases,
+    // another seed), frozen; its embedding layer and dl_prob.
+    let training = tmp.path().join("cnn.toml");
+    let cnn_start = base.find("[cnn.training]").unwrap();
+    let cnn_end = base.find("[fusion]").unwrap();
+    std::fs::write(
+        &training,
+        base[cnn_start..cnn_end].replace("[cnn.training.", "[").replace("[cnn.training]\n", ""),
+    )
+    .unwrap();
+    let model = tmp.path().join("pretrained-model");
+    ok(
+        bin()
+            .args(["train-cnn", "--manifest"])
+            .arg(&manifest)
+            .arg("--config")
+            .arg(&training)
+            .arg("--out")
+            .arg(&model)
+            .args(["--threads", "2"])
+            .output()
+            .unwrap(),
+        "train-cnn",
+    );
+    let transfer = base.replace(
+        "[cnn]\nthreads = 2",
+        &format!(
+            "[cnn]\nthreads = 2\nmode = \"frozen\"\n[cnn.pretrained]\nfile = \"{}\"",
+            model.display().to_string().replace('\\', "/")
+        ),
+    );
+    let config_t = tmp.path().join("transfer.toml");
+    std::fs::write(&config_t, &transfer).unwrap();
+    let out = ok(run(&config_t, &tmp.path().join("runs-t")), "transfer run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("frozen model") && stderr.contains("transferred"), "{stderr}");
+    let embeddings = read_parquet(&tmp.path().join("runs-t/t/embeddings.parquet"));
+    let names: Vec<String> = embeddings.get_column_names().iter().map(|n| n.to_string()).collect();
+    assert_eq!(names.len(), 6, "ID, the 4 embedding features and dl_prob: {names:?}");
+    assert_eq!(names[5], "dl_prob");
+    let lock = std::fs::read_to_string(tmp.path().join("runs-t/t/run.lock.toml")).unwrap();
+    assert!(lock.contains("pretrained-model") && lock.contains("sha256 = \""), "{lock}");
+
     // A truncated file is named.
     std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
     let out = run(&config, &tmp.path().join("runs3"));

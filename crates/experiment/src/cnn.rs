@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame};
 use radlsig_cohort::Manifest;
 use radlsig_deep::{
-    Backbone, ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, RunPaths, TrainOptions,
-    TrainedModel, TrainingConfig, TrainingObserver, TrainingPlan, embed, prepare_samples,
-    resolve_sequences, split_cases, train,
+    Backbone, ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, RunPaths,
+    TrainOptions, TrainedModel, TrainingConfig, TrainingObserver, TrainingPlan, embed,
+    prepare_samples, resolve_sequences, split_cases, train,
 };
 
 use crate::cache::key;
@@ -18,7 +18,7 @@ use crate::cohort::Cohort;
 use crate::error::{Error, Result};
 use crate::fits::Fit;
 use crate::observer::Observer;
-use crate::plan::Experiment;
+use crate::plan::{Experiment, PretrainedSource};
 use crate::tables::{RawTable, write_embeddings, write_table};
 
 /// The CNN stage's results: per fit, its embedding table (manifest order) and model folder.
@@ -123,23 +123,43 @@ fn frozen(
     let m = &cohort.manifest;
     let device = experiment.cnn.as_ref().map(|c| c.device).unwrap_or_default();
     let channels = training.preprocess.channels(cohort.sequences.len());
-    let backbone = Backbone::load(&pretrained.file, pretrained.layout, channels, device)
-        .map_err(|e| Error::deep("cnn.pretrained", e))?;
-    let c = backbone.config();
-    observer.note(&format!(
-        "cnn: frozen backbone {} (ResNet, blocks {:?}, widths {:?}, {:?} layout): {} features",
-        pretrained.file.path().display(),
-        c.blocks,
-        c.widths,
-        pretrained.layout,
-        c.pooled_width()
-    ));
+    // The extractor and the preprocessing it needs: the backbone with the experiment's, a
+    // transferred model with its own (its sequences those of this cohort).
+    let (extractor, preprocess) = match &pretrained.source {
+        PretrainedSource::Weights(file) => {
+            let backbone = Backbone::load(file, pretrained.layout, channels, device)
+                .map_err(|e| Error::deep("cnn.pretrained", e))?;
+            let c = backbone.config();
+            observer.note(&format!(
+                "cnn: frozen backbone {} (ResNet, blocks {:?}, widths {:?}, {:?} layout): {} \
+                 features",
+                file.path().display(),
+                c.blocks,
+                c.widths,
+                pretrained.layout,
+                c.pooled_width()
+            ));
+            (Extractor::Backbone(backbone), training.preprocess.clone())
+        }
+        PretrainedSource::Model(dir) => {
+            let model = TrainedModel::load(dir, device)
+                .map_err(|e| Error::deep(format!("cnn.pretrained {}", dir.display()), e))?;
+            let mut preprocess = model.config().preprocess.clone();
+            preprocess.sequences = cohort.sequences.clone();
+            observer.note(&format!(
+                "cnn: frozen model {} (transferred; its preprocessing): {} features and dl_prob",
+                dir.display(),
+                model.config().model.embedding
+            ));
+            (Extractor::Model(Box::new(model)), preprocess)
+        }
+    };
     let k = key(&[
         "frozen",
         &cohort.digest,
         &pretrained.sha256,
         &format!("{:?}", pretrained.layout),
-        &serde_json::to_string(&training.preprocess).expect("a config serialises"),
+        &serde_json::to_string(&preprocess).expect("a config serialises"),
         &channels.to_string(),
         device.name(),
         &cohort.threads.to_string(),
@@ -154,21 +174,29 @@ fn frozen(
         let samples = prepare_samples(
             &all,
             &cohort.sequences,
-            &training.preprocess,
+            &preprocess,
             experiment.config.cohort.label,
             Some(pre_cache),
             &|| observer.advance(),
         );
         observer.end();
         let samples = samples.map_err(|e| Error::deep("preparing the cases to embed", e))?;
-        let e = backbone
-            .embed(&samples, training.batch_size)
-            .map_err(|e| Error::deep("embedding with the frozen backbone", e))?;
+        let e = match &extractor {
+            Extractor::Backbone(b) => b.embed(&samples, training.batch_size),
+            Extractor::Model(model) => embed(model, &samples),
+        }
+        .map_err(|e| Error::deep("embedding with the frozen backbone", e))?;
         write_table(&path, &mut crate::tables::embeddings_frame(&e)?)?;
         RawTable::from_embeddings(&e)
     };
     crate::tables::copy_atomically(&path, &dir.join("embeddings.parquet"))?;
     Ok(table)
+}
+
+/// What a frozen stage embeds with.
+enum Extractor {
+    Backbone(Backbone),
+    Model(Box<TrainedModel>),
 }
 
 /// Trains the CNN of one fit into `model_dir` (resuming an interrupted run there).

@@ -249,8 +249,10 @@ pub enum CnnMode {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PretrainedSection {
-    /// PyTorch (`.pth`/`.pt`) or safetensors weights with MedicalNet/MONAI names, relative to
-    /// the config file; nothing is downloaded.
+    /// PyTorch (`.pth`/`.pt`) or safetensors weights with MedicalNet/MONAI names, or the
+    /// folder of a `radlsig train-cnn` model trained on another cohort (transfer: its
+    /// embedding layer and `dl_prob`, with its own preprocessing); relative to the config
+    /// file; nothing is downloaded.
     pub file: PathBuf,
     /// Strides and dilations of the stages: `medicalnet` (default) or `monai`.
     #[serde(default)]

@@ -52,14 +52,24 @@ pub struct CnnPlan {
     pub pretrained: Option<PretrainedPlan>,
 }
 
-/// A frozen backbone's weights, read once.
+/// Where a frozen backbone comes from.
+#[derive(Debug, Clone)]
+pub enum PretrainedSource {
+    /// A PyTorch or safetensors weight file (MedicalNet/MONAI names), read once.
+    Weights(std::sync::Arc<radlsig_deep::WeightFile>),
+    /// A `radlsig train-cnn` model folder (transfer from another cohort): its embedding layer
+    /// and its `dl_prob`, with its own preprocessing.
+    Model(std::path::PathBuf),
+}
+
+/// A frozen backbone, checked.
 #[derive(Debug, Clone)]
 pub struct PretrainedPlan {
     /// The weights.
-    pub file: std::sync::Arc<radlsig_deep::WeightFile>,
+    pub source: PretrainedSource,
     /// Strides and dilations.
     pub layout: radlsig_deep::ResnetLayout,
-    /// SHA-256 of the file.
+    /// SHA-256 of the file (of a model folder: of its `config.json` and `model.bpk`).
     pub sha256: String,
 }
 
@@ -193,12 +203,13 @@ fn problems(config: &ExperimentConfig) -> Vec<String> {
                 problems.push("cnn.mode = \"frozen\" needs a [cnn.pretrained] file".into());
             }
             (CnnMode::Scratch, Some(_)) => problems.push(
-                "cnn.pretrained: a pretrained backbone is used with cnn.mode = \"frozen\""
-                    .into(),
+                "cnn.pretrained: a pretrained backbone is used with cnn.mode = \"frozen\"".into(),
             ),
             _ => {}
         }
+        let weight_file = c.pretrained.as_ref().is_some_and(|p| !p.file.is_dir());
         if c.mode == CnnMode::Frozen
+            && weight_file
             && matches!(config.fusion.dlsig, Some(radlsig_fusion::DlSigConfig::Probability { .. }))
         {
             problems.push(
@@ -243,7 +254,18 @@ fn problems(config: &ExperimentConfig) -> Vec<String> {
 
 /// Reads the weights of `cnn.pretrained` and checks its SHA-256 when the config gives one.
 fn read_pretrained(p: &PretrainedSection) -> Result<PretrainedPlan> {
-    let bytes = std::fs::read(&p.file).map_err(|e| Error::Read { path: p.file.clone(), source: e })?;
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| Error::Read { path: path.to_path_buf(), source: e })
+    };
+    let (bytes, model) = if p.file.is_dir() {
+        // A radlsig model folder: its configuration and its weights.
+        let paths = radlsig_deep::RunPaths::new(&p.file);
+        let mut bytes = read(&paths.config)?;
+        bytes.extend(read(&paths.model)?);
+        (bytes, true)
+    } else {
+        (read(&p.file)?, false)
+    };
     let sha256 = crate::cache::sha256_hex(&bytes);
     if let Some(expected) = &p.sha256
         && *expected != sha256
@@ -257,7 +279,12 @@ fn read_pretrained(p: &PretrainedSection) -> Result<PretrainedPlan> {
             )],
         });
     }
-    let file = radlsig_deep::WeightFile::read(&p.file)
-        .map_err(|e| Error::deep("cnn.pretrained.file", e))?;
-    Ok(PretrainedPlan { file: std::sync::Arc::new(file), layout: p.layout, sha256 })
+    let source = if model {
+        PretrainedSource::Model(p.file.clone())
+    } else {
+        let file = radlsig_deep::WeightFile::read(&p.file)
+            .map_err(|e| Error::deep("cnn.pretrained.file", e))?;
+        PretrainedSource::Weights(std::sync::Arc::new(file))
+    };
+    Ok(PretrainedPlan { source, layout: p.layout, sha256 })
 }
