@@ -68,6 +68,9 @@ steps = [
   { kind = "correlation", max_abs_r = 0.9 },
   { kind = "lasso", folds = 5, rule = "min" },
 ]
+# With 40 training cases three shape features can separate the classes: a ridge keeps the
+# refit defined.
+model = { kind = "logistic", ridge = 1.0 }
 {dlsig}
 [fusion.radlsig_late]
 folds = 5

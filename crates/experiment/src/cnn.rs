@@ -81,18 +81,8 @@ pub(crate) fn run(
         let table = if emb_path.exists() {
             RawTable::read_parquet(&emb_path)?.aligned(m, "embeddings")?
         } else {
-            let all: Vec<_> = m.cases.iter().collect();
-            observer.begin("embedding", all.len());
-            let samples = prepare_samples(
-                &all,
-                &cohort.sequences,
-                &model.config().preprocess,
-                label,
-                Some(&pre_cache),
-                &|| observer.advance(),
-            );
-            observer.end();
-            let samples = samples.map_err(|e| Error::deep("preparing the cases to embed", e))?;
+            let samples =
+                every_case(cohort, &model.config().preprocess, label, &pre_cache, observer)?;
             let e = embed(&model, &samples).map_err(|e| {
                 Error::deep(format!("embedding with the CNN of fit {}", fit.name), e)
             })?;
@@ -169,18 +159,8 @@ fn frozen(
         observer.note(&format!("cnn: cached ({})", path.display()));
         RawTable::read_parquet(&path)?.aligned(m, "embeddings")?
     } else {
-        let all: Vec<_> = m.cases.iter().collect();
-        observer.begin("embedding", all.len());
-        let samples = prepare_samples(
-            &all,
-            &cohort.sequences,
-            &preprocess,
-            experiment.config.cohort.label,
-            Some(pre_cache),
-            &|| observer.advance(),
-        );
-        observer.end();
-        let samples = samples.map_err(|e| Error::deep("preparing the cases to embed", e))?;
+        let label = experiment.config.cohort.label;
+        let samples = every_case(cohort, &preprocess, label, pre_cache, observer)?;
         let e = match &extractor {
             Extractor::Backbone(b) => b.embed(&samples, training.batch_size),
             Extractor::Model(model) => embed(model, &samples),
@@ -191,6 +171,24 @@ fn frozen(
     };
     crate::tables::copy_atomically(&path, &dir.join("embeddings.parquet"))?;
     Ok(table)
+}
+
+/// Every case of the manifest (in its order), read and preprocessed with `preprocess` through
+/// the cache, for embedding.
+fn every_case(
+    cohort: &Cohort,
+    preprocess: &radlsig_deep::PreprocessConfig,
+    label: i64,
+    cache: &PreprocessCache,
+    observer: &dyn Observer,
+) -> Result<Vec<radlsig_deep::Sample>> {
+    let all: Vec<_> = cohort.manifest.cases.iter().collect();
+    observer.begin("embedding", all.len());
+    let samples = prepare_samples(&all, &cohort.sequences, preprocess, label, Some(cache), &|| {
+        observer.advance()
+    });
+    observer.end();
+    samples.map_err(|e| Error::deep("preparing the cases to embed", e))
 }
 
 /// What a frozen stage embeds with.

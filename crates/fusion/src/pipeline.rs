@@ -160,9 +160,7 @@ impl StepConfig {
     /// Fails with [`Error::NoFeatureSelected`] when a selection step would keep nothing.
     pub fn fit(&self, train: &TrainSet<'_>, seed: u64, name: &str) -> Result<FittedStep> {
         match self.fit_or_empty(train, seed, name)? {
-            (_, Some(empty)) => {
-                Err(Error::NoFeatureSelected { step: empty.step, detail: empty.detail })
-            }
+            (_, Some(empty)) => Err(empty.to_error()),
             (fitted, None) => Ok(fitted),
         }
     }
@@ -302,7 +300,7 @@ pub fn fit_pipeline(
 ) -> Result<(FittedPipeline, FeatureTable)> {
     let fit = fit_pipeline_or_empty(steps, train, seed, key)?;
     match fit.empty {
-        Some(e) => Err(Error::NoFeatureSelected { step: e.step, detail: e.detail }),
+        Some(e) => Err(e.to_error()),
         None => Ok((fit.pipeline, fit.output)),
     }
 }
@@ -315,6 +313,13 @@ pub struct EmptySelection {
     pub step: String,
     /// Why it kept nothing, with the setting that caused it.
     pub detail: String,
+}
+
+impl EmptySelection {
+    /// As an [`Error::NoFeatureSelected`] (where a run must stop).
+    pub fn to_error(&self) -> Error {
+        Error::NoFeatureSelected { step: self.step.clone(), detail: self.detail.clone() }
+    }
 }
 
 impl std::fmt::Display for EmptySelection {

@@ -574,6 +574,14 @@ impl Fitter<'_> {
         })
     }
 
+    /// The error that `empty` is with `on_empty_selection = "error"`; `Ok` otherwise.
+    fn allow_empty(&self, empty: &EmptySelection) -> Result<()> {
+        match self.config.on_empty_selection {
+            EmptySelectionPolicy::Error => Err(empty.to_error()),
+            EmptySelectionPolicy::Intercept => Ok(()),
+        }
+    }
+
     /// The intercept-only signature of `id` after `empty` left no feature (or the error that
     /// names the step, with `on_empty_selection = "error"`): the constant score
     /// `logit(mean y)`, which is where glmnet's path starts (its null model) and the maximum-
@@ -585,12 +593,7 @@ impl Fitter<'_> {
         pipeline: FittedPipeline,
         table: &FeatureTable,
     ) -> Result<FittedSignature> {
-        if self.config.on_empty_selection == EmptySelectionPolicy::Error {
-            return Err(Error::NoFeatureSelected {
-                step: empty.step.clone(),
-                detail: empty.detail.clone(),
-            });
-        }
+        self.allow_empty(empty)?;
         let n = self.labels.len();
         let prevalence = self.labels.iter().filter(|&&l| l == 1).count() as f64 / n as f64;
         let intercept = radlsig_stats::logit(prevalence);
@@ -695,12 +698,7 @@ impl Fitter<'_> {
                 let train = TrainSet::new(table, self.labels)?;
                 let fit = fit_pipeline_or_empty(&p.steps, &train, self.config.seed, "clinical")?;
                 if let Some(empty) = &fit.empty {
-                    if self.config.on_empty_selection == EmptySelectionPolicy::Error {
-                        return Err(Error::NoFeatureSelected {
-                            step: empty.step.clone(),
-                            detail: empty.detail.clone(),
-                        });
-                    }
+                    self.allow_empty(empty)?;
                     warnings.push(format!(
                         "{empty}; {} has no clinical variable, only signature scores",
                         id.name()
@@ -736,23 +734,17 @@ impl Fitter<'_> {
         let mut coefficients = vec![0.0; parts.len()];
         let mut std_errors: Vec<Option<f64>> = vec![None; parts.len()];
         let (fit, clin_coef, convex_weights, intercept) = if convex {
-            let (w, combined, shift) = convex_combination(&oof, &active, self.labels);
-            let x = Array2::from_shape_vec((n, 1), combined).expect("one column");
+            let c = convex_combination(&oof, &active, self.labels);
+            let x = Array2::from_shape_vec((n, 1), c.combined).expect("one column");
             let names = vec![format!("{} (convex combination)", id.name())];
             let fit = logistic_regression(x.view(), self.labels, ridge, id.name(), &names)
                 .map_err(|e| stack_hint(e, id))?;
             let b = fit.coefficients[0];
-            for (k, wk) in w.iter().enumerate() {
-                coefficients[k] = b * wk;
+            for (k, ck) in c.coefficients.iter().enumerate() {
+                coefficients[k] = b * ck;
             }
-            let intercept = fit.intercept + b * shift;
-            let weights_sum: f64 = w.iter().zip(&oof).map(|(wk, z)| wk * sd(z)).sum();
-            let shares: Vec<f64> = w
-                .iter()
-                .zip(&oof)
-                .map(|(wk, z)| if weights_sum > 0.0 { wk * sd(z) / weights_sum } else { 0.0 })
-                .collect();
-            (fit, Vec::new(), Some(shares), intercept)
+            let intercept = fit.intercept + b * c.shift;
+            (fit, Vec::new(), Some(c.weights), intercept)
         } else {
             let mut names = clin_names.clone();
             names.extend(active.iter().map(|&k| components[k].name.clone()));
@@ -917,20 +909,26 @@ fn sd(z: &[f64]) -> f64 {
     (z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
+/// A convex combination of out-of-fold scores (see [`convex_combination`]).
+struct Convex {
+    /// The weight `w_k` of each standardised component (0 for inactive ones; they sum to 1
+    /// unless no component is active).
+    weights: Vec<f64>,
+    /// The coefficient of each component's raw score, `w_k / sd_k`.
+    coefficients: Vec<f64>,
+    /// The combined score of every row.
+    combined: Vec<f64>,
+    /// `−Σ w_k mean_k / sd_k`, so that `Σ coefficient_k s_k + shift` is the combined score.
+    shift: f64,
+}
+
 /// The convex late fusion of the out-of-fold scores `oof` of the `active` (non-constant)
 /// components: each standardised, `z_k = (s_k − mean_k) / sd_k`, combined as `Σ w_k z_k` with
 /// `w` on the simplex grid of step [`CONVEX_STEP`] (two components: `w, 1 − w`) that maximises
 /// the out-of-fold AUC. Ties go to the weight nearest the better single component, so a
 /// component at chance adds nothing unless it helps the ranking.
 ///
-/// Returns the coefficient of each component's raw score (`w_k / sd_k`, 0 for inactive ones),
-/// the combined score of every row, and the shift `−Σ w_k mean_k / sd_k` that makes
-/// `Σ coefficient_k s_k + shift` equal it.
-fn convex_combination(
-    oof: &[Vec<f64>],
-    active: &[usize],
-    labels: &[u8],
-) -> (Vec<f64>, Vec<f64>, f64) {
+fn convex_combination(oof: &[Vec<f64>], active: &[usize], labels: &[u8]) -> Convex {
     let n = labels.len();
     let mut coef = vec![0.0; oof.len()];
     let stats: Vec<(f64, f64)> =
@@ -964,13 +962,15 @@ fn convex_combination(
     };
     let mut combined = vec![0.0; n];
     let mut shift = 0.0;
+    let mut weights = vec![0.0; oof.len()];
     for &(k, wk) in &w {
         let (m, s) = stats[k];
+        weights[k] = wk;
         coef[k] = wk / s;
         shift -= wk * m / s;
         for (c, v) in combined.iter_mut().zip(&oof[k]) {
             *c += wk * (v - m) / s;
         }
     }
-    (coef, combined, shift)
+    Convex { weights, coefficients: coef, combined, shift }
 }
