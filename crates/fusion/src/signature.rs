@@ -735,15 +735,39 @@ impl Fitter<'_> {
         let mut std_errors: Vec<Option<f64>> = vec![None; parts.len()];
         let (fit, clin_coef, convex_weights, intercept) = if convex {
             let c = convex_combination(&oof, &active, self.labels);
-            let x = Array2::from_shape_vec((n, 1), c.combined).expect("one column");
-            let names = vec![format!("{} (convex combination)", id.name())];
+            let (x, names) = if active.is_empty() {
+                (Array2::zeros((n, 0)), Vec::new())
+            } else {
+                let x = Array2::from_shape_vec((n, 1), c.combined).expect("one column");
+                (x, vec![format!("{} (convex combination)", id.name())])
+            };
             let fit = logistic_regression(x.view(), self.labels, ridge, id.name(), &names)
                 .map_err(|e| stack_hint(e, id))?;
-            let b = fit.coefficients[0];
-            for (k, ck) in c.coefficients.iter().enumerate() {
-                coefficients[k] = b * ck;
-            }
-            let intercept = fit.intercept + b * c.shift;
+            let b = fit.coefficients.first().copied().unwrap_or(0.0);
+            let intercept = if b > 0.0 || active.is_empty() {
+                for (k, ck) in c.coefficients.iter().enumerate() {
+                    coefficients[k] = b * ck;
+                }
+                fit.intercept + b * c.shift
+            } else {
+                // The combined out-of-fold score ranks against the labels: a recalibration
+                // would turn the components' orientation round (a negative weight, which the
+                // convex stack exists to forbid). Keep the components' own log-odds, weighted.
+                warnings.push(format!(
+                    "{}: the out-of-fold scores of the chosen combination rank against the \
+                     training labels (calibration slope {b:.3}); the fusion keeps the \
+                     components' own calibration, weighted {}",
+                    id.name(),
+                    components
+                        .iter()
+                        .zip(&c.weights)
+                        .map(|(s, w)| format!("{} {w:.2}", s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                coefficients.clone_from(&c.weights);
+                0.0
+            };
             (fit, Vec::new(), Some(c.weights), intercept)
         } else {
             let mut names = clin_names.clone();

@@ -220,3 +220,58 @@ fn convex_late_fusion_takes_the_weight_with_the_best_out_of_fold_auc() {
     assert_eq!(stack.weights, StackWeights::Logistic);
     assert!(stack.convex_weights.is_none());
 }
+
+/// On pure noise, a stack's out-of-fold scores can rank against the labels. The convex stack
+/// never turns a component round: its coefficients stay ≥ 0 on every seed, and where the
+/// calibration slope would be negative the fusion keeps the components' own log-odds with the
+/// chosen weights (intercept 0, a warning).
+#[test]
+fn convex_late_fusion_never_inverts_its_components() {
+    let text = r#"
+seed = 3
+[rasig]
+steps = [{ kind = "standardize" }]
+model = { kind = "logistic", ridge = 1.0 }
+[dlsig]
+source = "features"
+steps = [{ kind = "standardize" }]
+model = { kind = "logistic", ridge = 1.0 }
+[radlsig_late]
+folds = 4
+"#;
+    let config: FusionConfig = toml::from_str(text).unwrap();
+    let mut inverted = 0;
+    for seed in 0..40 {
+        let (mut blocks, labels) = cohort(40, 100 + seed);
+        // No signal anywhere: keep two noise columns of each block.
+        let keep = |t: &FeatureTable, names: &[&str]| {
+            t.select_features(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "test")
+                .unwrap()
+        };
+        let rad = keep(blocks.radiomics.as_ref().unwrap(), &["rad_5", "rad_6"]);
+        let deep = keep(blocks.deep.as_ref().unwrap(), &["cnn_0", "cnn_1"]);
+        blocks.radiomics = Some(rad);
+        blocks.deep = Some(deep);
+        let set = fit_signatures(&config, &blocks, &labels).unwrap();
+        let late = set.get(SignatureId::RadlsigLate).unwrap();
+        let t = &late.signature.terms;
+        assert!(t.iter().all(|t| t.coefficient >= 0.0), "seed {seed}: {t:?}");
+        if late.warnings.iter().any(|w| w.contains("rank against the training labels")) {
+            inverted += 1;
+            let w = late.stack.as_ref().unwrap().convex_weights.clone().unwrap();
+            assert_eq!(late.signature.intercept, 0.0);
+            assert_eq!((t[0].coefficient, t[1].coefficient), (w[0], w[1]));
+            let table = blocks.joined().unwrap();
+            let ra =
+                set.get(SignatureId::Rasig).unwrap().signature.linear_predictor(&table).unwrap();
+            let dl =
+                set.get(SignatureId::Dlsig).unwrap().signature.linear_predictor(&table).unwrap();
+            let fused = late.signature.linear_predictor(&table).unwrap();
+            for i in 0..fused.len() {
+                let hand = w[0] * ra[i] + w[1] * dl[i];
+                assert!((hand - fused[i]).abs() < 1e-12 * hand.abs().max(1.0));
+            }
+        }
+    }
+    assert!(inverted > 0, "no seed of pure noise ranked against its labels out of fold");
+}
