@@ -129,7 +129,7 @@ fn frozen(
                 pretrained.layout,
                 c.pooled_width()
             ));
-            (Extractor::Backbone(backbone), training.preprocess.clone())
+            (Extractor::Backbone(Box::new(backbone)), training.preprocess.clone())
         }
         PretrainedSource::Model(dir) => {
             let model = TrainedModel::load(dir, device)
@@ -193,7 +193,7 @@ fn every_case(
 
 /// What a frozen stage embeds with.
 enum Extractor {
-    Backbone(Backbone),
+    Backbone(Box<Backbone>),
     Model(Box<TrainedModel>),
 }
 
