@@ -21,6 +21,7 @@
 //! [`PreprocessCache`] keeps the resulting tensors on disk, keyed by the configuration and the
 //! input files' size and modification time.
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -157,7 +158,7 @@ pub fn preprocess(case: &CaseImages, config: &PreprocessConfig) -> crate::Result
         )));
     }
     let on_reference = on_reference_grid(case).map_err(case_error)?;
-    let images: Vec<&Volume> = on_reference.iter().collect();
+    let images: Vec<&Volume> = on_reference.iter().map(|v| v.as_ref()).collect();
     let bbox =
         case.mask.bounding_box().ok_or_else(|| Error::EmptyMask { case: case.id.clone() })?;
     let centre = crop_centre(&case.mask, &bbox, config.center);
@@ -207,12 +208,12 @@ pub fn preprocess(case: &CaseImages, config: &PreprocessConfig) -> crate::Result
 /// resampled onto it by linear interpolation before anything else, so that the crop, the mask
 /// and the intensity statistics are the reference's. Fails when a resampled sequence does not
 /// cover every mask voxel.
-fn on_reference_grid(case: &CaseImages) -> std::result::Result<Vec<Volume>, String> {
+fn on_reference_grid(case: &CaseImages) -> std::result::Result<Vec<Cow<'_, Volume>>, String> {
     let reference = case.mask.geometry();
     let mut out = Vec::with_capacity(case.images.len());
     for (i, image) in case.images.iter().enumerate() {
         if image.geometry().check_same_grid(reference, GeometryTolerance::default()).is_ok() {
-            out.push(image.clone());
+            out.push(Cow::Borrowed(image));
             continue;
         }
         // As float64, so that NaN can mark the reference voxels outside this image.
@@ -220,9 +221,9 @@ fn on_reference_grid(case: &CaseImages) -> std::result::Result<Vec<Volume>, Stri
             .map_err(|e| e.to_string())?;
         let resampled = resample(&float, reference, Interpolator::Linear, f64::NAN)
             .map_err(|e| format!("resampling image {i} onto the reference grid: {e}"))?;
-        let uncovered = case.mask.values(&resampled).map_err(|e| e.to_string())?;
-        if uncovered.iter().any(|v| v.is_nan()) {
-            let missing = uncovered.iter().filter(|v| v.is_nan()).count();
+        let values = case.mask.values(&resampled).map_err(|e| e.to_string())?;
+        let missing = values.iter().filter(|v| v.is_nan()).count();
+        if missing > 0 {
             return Err(format!(
                 "image {i} (grid {:?} at {:?} mm) does not cover {missing} of the mask's voxels \
                  on the reference grid",
@@ -230,7 +231,7 @@ fn on_reference_grid(case: &CaseImages) -> std::result::Result<Vec<Volume>, Stri
                 image.geometry().spacing
             ));
         }
-        out.push(resampled);
+        out.push(Cow::Owned(resampled));
     }
     Ok(out)
 }

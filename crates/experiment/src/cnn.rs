@@ -112,38 +112,19 @@ fn frozen(
 ) -> Result<RawTable> {
     let m = &cohort.manifest;
     let device = experiment.cnn.as_ref().map(|c| c.device).unwrap_or_default();
-    let channels = training.preprocess.channels(cohort.sequences.len());
-    // The extractor and the preprocessing it needs: the backbone with the experiment's, a
-    // transferred model with its own (its sequences those of this cohort).
-    let (extractor, preprocess) = match &pretrained.source {
-        PretrainedSource::Weights(file) => {
-            let backbone = Backbone::load(file, pretrained.layout, channels, device)
-                .map_err(|e| Error::deep("cnn.pretrained", e))?;
-            let c = backbone.config();
-            observer.note(&format!(
-                "cnn: frozen backbone {} (ResNet, blocks {:?}, widths {:?}, {:?} layout): {} \
-                 features",
-                file.path().display(),
-                c.blocks,
-                c.widths,
-                pretrained.layout,
-                c.pooled_width()
-            ));
-            (Extractor::Backbone(Box::new(backbone)), training.preprocess.clone())
-        }
+    // The preprocessing: the experiment's for a backbone, a transferred model's own (its
+    // sequences those of this cohort), read from its config.json without its weights.
+    let preprocess = match &pretrained.source {
+        PretrainedSource::Weights(_) => training.preprocess.clone(),
         PretrainedSource::Model(dir) => {
-            let model = TrainedModel::load(dir, device)
+            let config = TrainingConfig::from_json_file(&RunPaths::new(dir).config)
                 .map_err(|e| Error::deep(format!("cnn.pretrained {}", dir.display()), e))?;
-            let mut preprocess = model.config().preprocess.clone();
+            let mut preprocess = config.preprocess;
             preprocess.sequences = cohort.sequences.clone();
-            observer.note(&format!(
-                "cnn: frozen model {} (transferred; its preprocessing): {} features and dl_prob",
-                dir.display(),
-                model.config().model.embedding
-            ));
-            (Extractor::Model(Box::new(model)), preprocess)
+            preprocess
         }
     };
+    let channels = preprocess.channels(cohort.sequences.len());
     let k = key(&[
         "frozen",
         &cohort.digest,
@@ -161,9 +142,33 @@ fn frozen(
     } else {
         let label = experiment.config.cohort.label;
         let samples = every_case(cohort, &preprocess, label, pre_cache, observer)?;
-        let e = match &extractor {
-            Extractor::Backbone(b) => b.embed(&samples, training.batch_size),
-            Extractor::Model(model) => embed(model, &samples),
+        let e = match &pretrained.source {
+            PretrainedSource::Weights(file) => {
+                let backbone = Backbone::load(file, pretrained.layout, channels, device)
+                    .map_err(|e| Error::deep("cnn.pretrained", e))?;
+                let c = backbone.config();
+                observer.note(&format!(
+                    "cnn: frozen backbone {} (ResNet, blocks {:?}, widths {:?}, {:?} layout): \
+                     {} features",
+                    file.path().display(),
+                    c.blocks,
+                    c.widths,
+                    pretrained.layout,
+                    c.pooled_width()
+                ));
+                backbone.embed(&samples, training.batch_size)
+            }
+            PretrainedSource::Model(dir) => {
+                let model = TrainedModel::load(dir, device)
+                    .map_err(|e| Error::deep(format!("cnn.pretrained {}", dir.display()), e))?;
+                observer.note(&format!(
+                    "cnn: frozen model {} (transferred; its preprocessing): {} features and \
+                     dl_prob",
+                    dir.display(),
+                    model.config().model.embedding
+                ));
+                embed(&model, &samples)
+            }
         }
         .map_err(|e| Error::deep("embedding with the frozen backbone", e))?;
         write_table(&path, &mut crate::tables::embeddings_frame(&e)?)?;
@@ -189,12 +194,6 @@ fn every_case(
     });
     observer.end();
     samples.map_err(|e| Error::deep("preparing the cases to embed", e))
-}
-
-/// What a frozen stage embeds with.
-enum Extractor {
-    Backbone(Box<Backbone>),
-    Model(Box<TrainedModel>),
 }
 
 /// Trains the CNN of one fit into `model_dir` (resuming an interrupted run there).
