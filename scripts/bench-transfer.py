@@ -10,16 +10,22 @@ For every draw, two `radlsig run` experiments on the same training cases:
   transfer  the same RAsig + DLsig from a CNN pretrained once on a disjoint pool of
             AdrenalMNIST3D training cases (`radlsig train-cnn`, model selection on the official
             `val` split), frozen (`cnn.mode = "frozen"`, its dl_prob recalibrated on the
-            draw) + RADLsig late fusion.
+            draw) + RADLsig late fusion;
+  finetune  the same RAsig + DLsig from that pretrained CNN's stem and stages under a new
+            embedding layer and head, fine-tuned on the draw (`cnn.mode = "finetune"`, the
+            backbone at 0.1 × the learning rate, early stopping on an inner split of the draw,
+            the scratch CNN's settings otherwise) + RADLsig late fusion.
 The official training split (1188) is divided once, stratified and seeded, into the
 pretraining pool (60 %) and the pool the draws come from (40 %), so that no drawn case was
 seen in pretraining.
 
-Needs the cohort (datasets/make-adrenalmnist3d.sh) and a release build (cargo build --release).
+Needs the cohort (datasets/make-adrenalmnist3d.sh) and a release build (cargo build --release;
+RADLSIG_BIN names another binary, e.g. a copy that a rebuild during the benchmark cannot change).
 Writes OUT (default runs/bench-transfer): manifests, configs, runs, summary.csv, summary.md.
 Not a test: the numbers are recorded in the issue's closing note.
 
 Usage: python3 scripts/bench-transfer.py [--sizes 40,80,160] [--draws 10] [--out DIR]
+                                         [--variants scratch,transfer,finetune]
 """
 
 import argparse
@@ -32,7 +38,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "radlsig")
+BIN = os.environ.get("RADLSIG_BIN", os.path.join(ROOT, "target", "release", "radlsig"))
 
 RADIOMICS = '''[radiomics]
 params_yaml = """
@@ -45,7 +51,7 @@ featureClass:
 """
 '''
 
-# DLsig from scratch: the CNN's embeddings of the very cases it was trained on can separate
+# DLsig from scratch (and fine-tuned): the CNN's embeddings of the very cases it was trained on can separate
 # them (no maximum-likelihood recalibration of dl_prob), so its embedding features go through
 # LASSO and a ridge-safeguarded refit. Transferred: the pretrained model's dl_prob (it never
 # saw the draw), recalibrated on the draw.
@@ -134,7 +140,9 @@ def main():
     ap.add_argument("--draws", type=int, default=10)
     ap.add_argument("--out", default=os.path.join(ROOT, "runs/bench-transfer"))
     ap.add_argument("--threads", default="2")
+    ap.add_argument("--variants", default="scratch,transfer,finetune")
     a = ap.parse_args()
+    variants = a.variants.split(",")
     a.out = os.path.abspath(a.out)
     os.makedirs(a.out, exist_ok=True)
     rows = read_manifest(a.cohort)
@@ -161,6 +169,11 @@ def main():
     cnn_scratch = f'[cnn]\nconfig = "{ROOT}/scripts/adrenal-cnn.toml"\ndevice = "cpu"\nthreads = {a.threads}\n'
     cnn_transfer = f'[cnn]\nmode = "frozen"\ndevice = "cpu"\nthreads = {a.threads}\n' \
                    f'config = "{ROOT}/scripts/adrenal-cnn.toml"\n[cnn.pretrained]\nfile = "{model}"\n'
+    cnn_finetune = f'[cnn]\nmode = "finetune"\ndevice = "cpu"\nthreads = {a.threads}\n' \
+                   f'config = "{ROOT}/scripts/adrenal-cnn.toml"\n[cnn.pretrained]\nfile = "{model}"\n' \
+                   'backbone_learning_rate_scale = 0.1\n'
+    arms = {"scratch": (cnn_scratch, DLSIG_SCRATCH), "transfer": (cnn_transfer, DLSIG_TRANSFER),
+            "finetune": (cnn_finetune, DLSIG_SCRATCH)}
     results = []
     for n in [int(x) for x in a.sizes.split(",")]:
         for d in range(1, a.draws + 1):
@@ -169,8 +182,8 @@ def main():
             m = os.path.join(a.out, f"{tag}.csv")
             write_manifest(m, draw + test, ["train"] * len(draw) + ["test"] * len(test))
             row = {"n": n, "draw": d}
-            for variant, cnn, dlsig in (("scratch", cnn_scratch, DLSIG_SCRATCH),
-                                        ("transfer", cnn_transfer, DLSIG_TRANSFER)):
+            for variant in variants:
+                cnn, dlsig = arms[variant]
                 name = f"{tag}_{variant}"
                 cfg = os.path.join(a.out, f"{name}.toml")
                 with open(cfg, "w") as f:
@@ -191,7 +204,7 @@ def main():
                 w.writeheader()
                 w.writerows(results)
 
-    cols = ["RAsig", "DLsig_scratch", "RADLsig_scratch", "DLsig_transfer", "RADLsig_transfer"]
+    cols = ["RAsig"] + [f"{k}_{v}" for v in variants for k in ("DLsig", "RADLsig")]
     lines = ["| n | draws | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
     summary = []
     for n in sorted({r["n"] for r in results}):

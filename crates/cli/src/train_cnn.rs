@@ -46,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     args.compute.apply()?;
     let cache = args.cache.clone().unwrap_or_else(|| args.out.join("cache"));
-    let options = TrainOptions { device: args.compute.device, resume: args.resume };
+    let options = TrainOptions { device: args.compute.device, resume: args.resume, init: None };
     let model = train_on_manifest(
         &args.manifest,
         &config,

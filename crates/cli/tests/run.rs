@@ -723,3 +723,91 @@ fn a_frozen_pretrained_backbone_gives_the_deep_features() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("resnet10.safetensors"), "{stderr}");
 }
+
+/// `cnn.mode = "finetune"`: the pretrained backbone under a new embedding layer and head,
+/// trained per fit with the backbone at `backbone_learning_rate_scale` × the rate; the model
+/// folder records the weights' SHA-256 (the lock's) and the backbone read off the file.
+#[test]
+fn a_pretrained_backbone_is_finetuned_under_a_new_head() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = cohort(tmp.path());
+    let weights = tmp.path().join("resnet10.safetensors");
+    write_resnet10(&weights);
+    let base = config_text(&manifest, "method = \"random\"\nvalidation_fraction = 0.3")
+        .replace("intensity = \"mr\"", "intensity = \"mr\"\nmask_channel = false");
+    let section = |mode: &str, extra: &str| {
+        base.replace(
+            "[cnn]\nthreads = 2",
+            &format!(
+                "[cnn]\nthreads = 2\nmode = \"{mode}\"\n[cnn.pretrained]\nfile = \"{}\"\nlayout = \"monai\"\n{extra}",
+                weights.display().to_string().replace('\\', "/")
+            ),
+        )
+    };
+    // Settings that cannot work stop before any work, naming the key.
+    for (text, key) in [
+        (
+            section("frozen", "backbone_learning_rate_scale = 0.2"),
+            "only with cnn.mode = \"finetune\"",
+        ),
+        (section("finetune", "backbone_learning_rate_scale = 0.0"), "must be in (0, 1]"),
+        (
+            base.replace("[cnn]\nthreads = 2", "[cnn]\nthreads = 2\nmode = \"finetune\""),
+            "cnn.mode = \"finetune\" needs a [cnn.pretrained] file",
+        ),
+    ] {
+        let out = run(&write_config(tmp.path(), &text), &tmp.path().join("refused"));
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(key), "{key} missing from {stderr}");
+        assert!(!tmp.path().join("refused/t").exists(), "a refused run wrote its folder");
+    }
+
+    let config =
+        write_config(tmp.path(), &section("finetune", "backbone_learning_rate_scale = 0.2"));
+    let runs = tmp.path().join("runs");
+    let out = ok(run(&config, &runs), "finetune run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fine-tuning") && stderr.contains("0.2 × the learning rate"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("training on"), "a fine-tuned backbone is trained:\n{stderr}");
+    let dir = runs.join("t");
+    let embeddings = read_parquet(&dir.join("embeddings.parquet"));
+    let names: Vec<String> = embeddings.get_column_names().iter().map(|n| n.to_string()).collect();
+    assert_eq!(names.len(), 6, "ID, the 4 features of the new embedding layer, dl_prob: {names:?}");
+    assert!(names.iter().any(|n| n == "dl_prob"));
+    // The model folder: the backbone read off the file (7³ stem, widths 4, 4, 8, 8, MONAI
+    // strides), the lock's SHA-256, the scale.
+    let lock = std::fs::read_to_string(dir.join("run.lock.toml")).unwrap();
+    // The pretrained table: file, layout, sha256.
+    let pretrained = lock.split("resnet10.safetensors").nth(1).expect("the lock names the file");
+    let sha = pretrained.split("sha256 = \"").nth(1).unwrap().split('"').next().unwrap();
+    let model_dir = std::fs::read_dir(dir.join("cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("cnn-"))
+        .expect("a model folder in the cache");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model_dir.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["pretrained_sha256"], serde_json::json!(sha));
+    assert_eq!(saved["backbone_learning_rate_scale"], serde_json::json!(0.2));
+    assert_eq!(saved["model"]["stem_kernel"], serde_json::json!(7));
+    assert_eq!(saved["model"]["widths"], serde_json::json!([4, 4, 8, 8]));
+    assert_eq!(saved["model"]["strides"], serde_json::json!([1, 2, 2, 2]));
+    assert_eq!(saved["model"]["embedding"], serde_json::json!(4));
+    // The lock replays to the same outputs (fine-tuned again from the same weights, seeded).
+    ok(
+        bin()
+            .args(["run", "--lock"])
+            .arg(dir.join("run.lock.toml"))
+            .arg("--runs")
+            .arg(tmp.path().join("replay"))
+            .output()
+            .unwrap(),
+        "lock replay",
+    );
+    same_outputs(&dir, &tmp.path().join("replay/t"));
+}

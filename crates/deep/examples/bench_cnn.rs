@@ -46,7 +46,7 @@ fn main() {
         .collect();
     let validation: Vec<Sample> = samples[..4].to_vec();
     let dir = tempfile::tempdir().expect("temporary folder");
-    let options = TrainOptions { device, resume: false };
+    let options = TrainOptions { device, resume: false, init: None };
     let started = Instant::now();
     let model = radlsig_deep::train(
         &config,

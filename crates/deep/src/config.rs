@@ -14,6 +14,7 @@
 //! class_weights = "balanced"                          # or "none", or [1.0, 3.0]
 //! patience = 10                                       # 0: no early stopping
 //! validation_fraction = 0.2
+//! backbone_learning_rate_scale = 1.0                  # 0.1: fine-tune a pretrained backbone
 //!
 //! [preprocess]
 //! crop_size = 32
@@ -138,6 +139,14 @@ pub struct TrainingConfig {
     /// validation cases are given.
     #[config(default = 0.2)]
     pub validation_fraction: f64,
+    /// The learning rate of the stem and the residual stages as a multiple of the scheduled
+    /// rate; the embedding layer and the head always get the scheduled rate. Below 1 when
+    /// fine-tuning a pretrained backbone (e.g. 0.1), in (0, 1].
+    #[config(default = 1.0)]
+    pub backbone_learning_rate_scale: f64,
+    /// SHA-256 of the pretrained weights the stem and stages started from (fine-tuning; set by
+    /// the caller with [`crate::TrainOptions::init`]); `None`: weights drawn from the seed.
+    pub pretrained_sha256: Option<String>,
 }
 
 impl Default for TrainingConfig {
@@ -237,6 +246,10 @@ impl TrainingConfig {
         {
             problems.push(format!("class_weights = {w:?} must be two positive numbers"));
         }
+        let scale = self.backbone_learning_rate_scale;
+        if !(scale > 0.0 && scale <= 1.0) {
+            problems.push(format!("backbone_learning_rate_scale = {scale} must be in (0, 1]"));
+        }
         if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
             problems.push(format!(
                 "validation_fraction = {} must be in (0, 1)",
@@ -284,6 +297,7 @@ struct RawTraining {
     class_weights: Option<ClassWeights>,
     patience: Option<usize>,
     validation_fraction: Option<f64>,
+    backbone_learning_rate_scale: Option<f64>,
     model: Option<RawModel>,
     optimizer: Option<RawOptimizer>,
     preprocess: Option<RawPreprocess>,
@@ -363,7 +377,8 @@ impl RawTraining {
             schedule,
             class_weights,
             patience,
-            validation_fraction
+            validation_fraction,
+            backbone_learning_rate_scale
         );
         if let Some(m) = self.model {
             if let Some(preset) = m.preset {

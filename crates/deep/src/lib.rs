@@ -22,7 +22,9 @@
 //!   cases sorted into training, validation and held-out (test) cases, read and preprocessed.
 //! - [`WeightFile`], [`backbone_config`] and [`load_backbone`] — a pretrained 3D ResNet
 //!   (MedicalNet / MONAI names; PyTorch `.pth`/`.pt` or safetensors) as a [`Cnn3d`], whose
-//!   globally pooled maps ([`Cnn3d::pooled`]) are the frozen backbone's deep features.
+//!   globally pooled maps ([`Cnn3d::pooled`]) are the frozen backbone's deep features; with
+//!   [`Init`] in [`TrainOptions`], [`train`] fine-tunes such a backbone (or another radlsig
+//!   model's) under a new head, the backbone at `backbone_learning_rate_scale` × the rate.
 //! - [`ComputeDevice`] — the backend, always named explicitly: `cpu` (Burn's flex backend, the
 //!   default and the only one CI builds), `ndarray` and `wgpu` behind cargo features.
 //!
@@ -30,7 +32,7 @@
 //! use radlsig_deep::{ComputeDevice, Silent, TrainOptions, TrainingConfig, embed, train};
 //! # fn demo(train_cases: Vec<radlsig_deep::Sample>) -> radlsig_deep::Result<()> {
 //! let config = TrainingConfig::default().with_epochs(5);
-//! let options = TrainOptions { device: ComputeDevice::Cpu, resume: false };
+//! let options = TrainOptions { device: ComputeDevice::Cpu, resume: false, init: None };
 //! let model = train(&config, &train_cases, None, "run".as_ref(), &options, &mut Silent)?;
 //! let embeddings = embed(&model, &train_cases)?;
 //! assert_eq!(embeddings.features.ncols(), config.model.embedding);
@@ -71,5 +73,6 @@ pub use pretrained::{Backbone, ResnetLayout, WeightFile, backbone_config, load_b
 pub use radlsig_kernels::{BatchNormExt, Conv3dExt, batch_norm, conv3d, conv3d_affine};
 pub use run_dir::{EpochRecord, RunPaths, RunStatus, TrainingSummary};
 pub use training::{
-    Control, Silent, TrainOptions, TrainingObserver, TrainingPlan, train, weighted_cross_entropy,
+    Control, Init, Silent, TrainOptions, TrainingObserver, TrainingPlan, train,
+    weighted_cross_entropy,
 };

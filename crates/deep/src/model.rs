@@ -24,7 +24,7 @@
 //! so two runs with one seed compute the same numbers even when other threads use Burn.
 
 use burn::config::Config;
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::nn::conv::{Conv3d, Conv3dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig3d};
 use burn::tensor::activation::relu;
@@ -423,6 +423,27 @@ impl Cnn3d {
         let head = LinearConfig::new(config.embedding, 2).init(device);
         let model = Cnn3d { stem, stem_pool: config.stem_pool, blocks, embedding, head };
         model.map(&mut SeededInit::new(seed))
+    }
+
+    /// The ids of the parameters after the global pooling (the embedding layer and the head):
+    /// what fine-tuning trains at the full learning rate.
+    pub(crate) fn head_param_ids(&self) -> Vec<ParamId> {
+        struct Ids(Vec<ParamId>);
+        impl ModuleVisitor for Ids {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                self.0.push(param.id);
+            }
+        }
+        let mut ids = Ids(Vec::new());
+        self.embedding.visit(&mut ids);
+        self.head.visit(&mut ids);
+        ids.0
+    }
+
+    /// This network with the stem and residual stages of `source` (same architecture up to the
+    /// pooling) and its own embedding layer and head: a transferred backbone under a new head.
+    pub(crate) fn with_backbone_of(self, source: Cnn3d) -> Cnn3d {
+        Cnn3d { stem: source.stem, stem_pool: source.stem_pool, blocks: source.blocks, ..self }
     }
 
     /// The forward pass. `dropout_keep`, in training, is a `[B, embedding]` tensor of 0 and

@@ -17,7 +17,8 @@
 //! kinds may differ at rounding level.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use burn::module::Module;
@@ -36,8 +37,9 @@ use crate::data::{VolumeBatch, batch};
 use crate::device::ComputeDevice;
 use crate::inference::{TrainedModel, predict_batches};
 use crate::metrics::roc_auc;
-use crate::model::{Cnn3d, dropout_mask};
+use crate::model::{Cnn3d, Cnn3dConfig, dropout_mask};
 use crate::preprocess::Sample;
+use crate::pretrained::{WeightFile, load_backbone};
 use crate::run_dir::{
     EpochRecord, RunPaths, RunStatus, TrainingSummary, epoch_folder, load_module, load_optimizer,
     read_json, save_module, save_optimizer, write_atomic, write_json,
@@ -116,6 +118,23 @@ pub struct TrainOptions {
     /// Continue the run in the output folder from its last checkpoint. Without it, a folder
     /// that already holds a run is an error.
     pub resume: bool,
+    /// Where the stem and the residual stages of a fresh run start from (fine-tuning); `None`:
+    /// weights drawn from the seed. Given exactly when the configuration's
+    /// `pretrained_sha256` is set; a resumed run takes every weight from its checkpoint.
+    pub init: Option<Init>,
+}
+
+/// Pretrained weights for the stem and the residual stages; the embedding layer and the head
+/// are always new (drawn from the seed).
+#[derive(Debug, Clone)]
+pub enum Init {
+    /// A pretrained ResNet ([`WeightFile`]); the configuration's model is its
+    /// [`crate::backbone_config`].
+    Weights(Arc<WeightFile>),
+    /// The folder of a radlsig model (`radlsig train-cnn` on another cohort): the
+    /// configuration's model must equal that model's up to the pooling (embedding width and
+    /// dropout may differ).
+    Model(PathBuf),
 }
 
 /// The per-run counters saved with each checkpoint.
@@ -171,6 +190,11 @@ pub fn train(
             config.model.in_channels, shape[0]
         )]));
     }
+    if config.pretrained_sha256.is_some() != options.init.is_some() {
+        return Err(config_error(vec![
+            "pretrained_sha256 and the pretrained weights (TrainOptions::init) go together".into(),
+        ]));
+    }
 
     // Validation cases: given, or an inner split.
     let (train_part, validation_part, inner_split): (Vec<&Sample>, Vec<&Sample>, bool) =
@@ -224,8 +248,9 @@ pub fn train(
         }
         (model, optimizer, state)
     } else {
+        let model = initial_model(&config, options.init.as_ref(), &train_device)?;
         write_atomic(&paths.config, config.to_json().as_bytes())?;
-        let (model, optimizer) = fresh();
+        let optimizer = adamw(&config);
         let state = CheckpointState {
             epoch: 0,
             folder: String::new(),
@@ -240,6 +265,9 @@ pub fn train(
         (model, optimizer, state)
     };
 
+    // The embedding layer and the head step at the scheduled rate, the rest at its
+    // backbone_learning_rate_scale multiple (one optimizer: its state is per parameter).
+    let head_ids = model.head_param_ids();
     let batches_per_epoch = train_part.len().div_ceil(config.batch_size);
     let total_steps = batches_per_epoch * config.epochs;
     observer.start(&TrainingPlan {
@@ -313,9 +341,12 @@ pub fn train(
             if !loss_value.is_finite() {
                 return Err(Error::Diverged { epoch: epoch + 1, batch: b + 1, loss: loss_value });
             }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let mut gradients = loss.backward();
+            let head_grads = GradientsParams::from_params(&mut gradients, &model, &head_ids);
+            let backbone_grads = GradientsParams::from_grads(gradients, &model);
             let lr = config.learning_rate_at(step, total_steps, epoch);
-            model = optimizer.step(lr, model, grads);
+            model = optimizer.step(lr * config.backbone_learning_rate_scale, model, backbone_grads);
+            model = optimizer.step(lr, model, head_grads);
 
             let probabilities =
                 softmax(output.logits.detach(), 1).try_into_vec_as::<f32>().map_err(|e| {
@@ -393,6 +424,41 @@ pub fn train(
     let mut trained = TrainedModel::load(out_dir, options.device)?;
     trained.summary = Some(summary);
     Ok(trained)
+}
+
+/// The network a fresh run starts from: weights drawn from the seed, with the stem and the
+/// stages of `init` when given.
+fn initial_model(
+    config: &TrainingConfig,
+    init: Option<&Init>,
+    device: &burn::tensor::Device,
+) -> Result<Cnn3d> {
+    let model = Cnn3d::new(&config.model, config.seed, device);
+    match init {
+        None => Ok(model),
+        Some(Init::Weights(file)) => load_backbone(model, &config.model, file),
+        Some(Init::Model(dir)) => {
+            let paths = RunPaths::new(dir);
+            let source = TrainingConfig::from_json_file(&paths.config)?.model;
+            let expected = Cnn3dConfig {
+                embedding: source.embedding,
+                dropout: source.dropout,
+                ..config.model.clone()
+            };
+            if source != expected {
+                return Err(Error::Config {
+                    source_file: Some(paths.config.clone()),
+                    problems: vec![format!(
+                        "the pretrained model's architecture {source:?} differs from the run's \
+                         {:?} before the embedding layer",
+                        config.model
+                    )],
+                });
+            }
+            let source = load_module(Cnn3d::new(&source, 0, device), &paths.model)?;
+            Ok(model.with_backbone_of(source))
+        }
+    }
 }
 
 fn adamw(config: &TrainingConfig) -> ModuleOptimizer {

@@ -55,7 +55,7 @@ fn tiny_config(epochs: usize) -> TrainingConfig {
 }
 
 fn options() -> TrainOptions {
-    TrainOptions { device: ComputeDevice::Cpu, resume: false }
+    TrainOptions { device: ComputeDevice::Cpu, resume: false, init: None }
 }
 
 /// The values of a run's best model (files also hold random parameter ids, so bytes differ).

@@ -8,17 +8,18 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame};
 use radlsig_cohort::Manifest;
 use radlsig_deep::{
-    Backbone, ComputeDevice, Control, Embeddings, EpochRecord, PreprocessCache, RunPaths,
-    TrainOptions, TrainedModel, TrainingConfig, TrainingObserver, TrainingPlan, embed,
-    prepare_samples, resolve_sequences, split_cases, train,
+    Backbone, Cnn3dConfig, ComputeDevice, Control, Embeddings, EpochRecord, Init, PreprocessCache,
+    RunPaths, TrainOptions, TrainedModel, TrainingConfig, TrainingObserver, TrainingPlan,
+    backbone_config, embed, prepare_samples, resolve_sequences, split_cases, train,
 };
 
 use crate::cache::key;
 use crate::cohort::Cohort;
+use crate::config::CnnMode;
 use crate::error::{Error, Result};
 use crate::fits::Fit;
 use crate::observer::Observer;
-use crate::plan::{Experiment, PretrainedSource};
+use crate::plan::{Experiment, PretrainedPlan, PretrainedSource};
 use crate::tables::{RawTable, write_embeddings, write_table};
 
 /// The CNN stage's results: per fit, its embedding table (manifest order) and model folder.
@@ -44,13 +45,29 @@ pub(crate) fn run(
     let cache = dir.join("cache");
     let pre_cache = PreprocessCache::new(cache.join("preprocess"))
         .map_err(|e| Error::deep("the preprocessing cache", e))?;
-    if let Some(pretrained) = &plan.pretrained {
-        let table = frozen(experiment, cohort, &training, pretrained, &pre_cache, dir, observer)?;
-        return Ok(Some(CnnOutputs {
-            tables: vec![table; cohort.fits.len()],
-            model_dirs: Vec::new(),
-        }));
-    }
+    let (training, init) = match (plan.mode, &plan.pretrained) {
+        (CnnMode::Frozen, Some(pretrained)) => {
+            let table =
+                frozen(experiment, cohort, &training, pretrained, &pre_cache, dir, observer)?;
+            return Ok(Some(CnnOutputs {
+                tables: vec![table; cohort.fits.len()],
+                model_dirs: Vec::new(),
+            }));
+        }
+        (CnnMode::Finetune, Some(pretrained)) => {
+            let (training, init) = finetuned(training, pretrained, cohort)?;
+            observer.note(&format!(
+                "cnn: fine-tuning {} (ResNet, blocks {:?}, widths {:?}) under a new head, the \
+                 backbone at {} × the learning rate",
+                pretrained.source.path().display(),
+                training.model.blocks,
+                training.model.widths,
+                training.backbone_learning_rate_scale
+            ));
+            (training, Some(init))
+        }
+        _ => (training, None),
+    };
     let mut tables = Vec::new();
     let mut frames = Vec::new();
     let mut model_dirs = Vec::new();
@@ -74,7 +91,8 @@ pub(crate) fn run(
             TrainedModel::load(&model_dir, plan.device)
                 .map_err(|e| Error::deep(format!("loading the CNN of fit {}", fit.name), e))?
         } else {
-            train_fit(experiment, cohort, fit, &training, &pre_cache, &model_dir, observer)?
+            let init = init.clone();
+            train_fit(experiment, cohort, fit, &training, init, &pre_cache, &model_dir, observer)?
         };
         let ek = key(&["embeddings", &k]);
         let emb_path = cache.join(format!("embeddings-{ek}.parquet"));
@@ -105,7 +123,7 @@ fn frozen(
     experiment: &Experiment,
     cohort: &Cohort,
     training: &TrainingConfig,
-    pretrained: &crate::plan::PretrainedPlan,
+    pretrained: &PretrainedPlan,
     pre_cache: &PreprocessCache,
     dir: &Path,
     observer: &dyn Observer,
@@ -116,13 +134,7 @@ fn frozen(
     // sequences those of this cohort), read from its config.json without its weights.
     let preprocess = match &pretrained.source {
         PretrainedSource::Weights(_) => training.preprocess.clone(),
-        PretrainedSource::Model(dir) => {
-            let config = TrainingConfig::from_json_file(&RunPaths::new(dir).config)
-                .map_err(|e| Error::deep(format!("cnn.pretrained {}", dir.display()), e))?;
-            let mut preprocess = config.preprocess;
-            preprocess.sequences = cohort.sequences.clone();
-            preprocess
-        }
+        PretrainedSource::Model(dir) => transferred_config(dir, cohort)?.preprocess,
     };
     let channels = preprocess.channels(cohort.sequences.len());
     let k = key(&[
@@ -178,6 +190,47 @@ fn frozen(
     Ok(table)
 }
 
+/// The configuration of a transferred model (`cnn.pretrained` names a `radlsig train-cnn`
+/// folder), read from its `config.json` without its weights, with this cohort's sequences.
+fn transferred_config(dir: &Path, cohort: &Cohort) -> Result<TrainingConfig> {
+    let mut config = TrainingConfig::from_json_file(&RunPaths::new(dir).config)
+        .map_err(|e| Error::deep(format!("cnn.pretrained {}", dir.display()), e))?;
+    config.preprocess.sequences = cohort.sequences.clone();
+    Ok(config)
+}
+
+/// `cnn.mode = "finetune"`: the training configuration with the pretrained backbone's
+/// architecture (read off the weight file, or a transferred model's own, with its
+/// preprocessing) under the configured embedding layer and head, its SHA-256 and the
+/// backbone's learning-rate multiple; and the weights to start from.
+fn finetuned(
+    mut training: TrainingConfig,
+    pretrained: &PretrainedPlan,
+    cohort: &Cohort,
+) -> Result<(TrainingConfig, Init)> {
+    let init = match &pretrained.source {
+        PretrainedSource::Weights(file) => {
+            let channels = training.preprocess.channels(cohort.sequences.len());
+            training.model = backbone_config(file, pretrained.layout, channels, &training.model)
+                .map_err(|e| Error::deep("cnn.pretrained", e))?;
+            Init::Weights(file.clone())
+        }
+        PretrainedSource::Model(dir) => {
+            let source = transferred_config(dir, cohort)?;
+            training.model = Cnn3dConfig {
+                embedding: training.model.embedding,
+                dropout: training.model.dropout,
+                ..source.model
+            };
+            training.preprocess = source.preprocess;
+            Init::Model(dir.clone())
+        }
+    };
+    training.pretrained_sha256 = Some(pretrained.sha256.clone());
+    training.backbone_learning_rate_scale = pretrained.backbone_learning_rate_scale;
+    Ok((training, init))
+}
+
 /// Every case of the manifest (in its order), read and preprocessed with `preprocess` through
 /// the cache, for embedding.
 fn every_case(
@@ -196,12 +249,15 @@ fn every_case(
     samples.map_err(|e| Error::deep("preparing the cases to embed", e))
 }
 
-/// Trains the CNN of one fit into `model_dir` (resuming an interrupted run there).
+/// Trains the CNN of one fit into `model_dir` (resuming an interrupted run there), from `init`
+/// when fine-tuning.
+#[allow(clippy::too_many_arguments)]
 fn train_fit(
     experiment: &Experiment,
     cohort: &Cohort,
     fit: &Fit,
     training: &radlsig_deep::TrainingConfig,
+    init: Option<Init>,
     pre_cache: &PreprocessCache,
     model_dir: &Path,
     observer: &dyn Observer,
@@ -226,7 +282,7 @@ fn train_fit(
         samples.map_err(|e| Error::deep(format!("preparing the cases of fit {}", fit.name), e))?;
     let paths = RunPaths::new(model_dir);
     let resume = paths.checkpoint.exists();
-    let options = TrainOptions { device, resume };
+    let options = TrainOptions { device, resume, init };
     let mut table = EpochTable::new(paths.epochs, observer.training());
     let validation = (!early_samples.is_empty()).then_some(early_samples.as_slice());
     observer.note(&format!("cnn {}: training{}", fit.name, if resume { " (resumed)" } else { "" }));

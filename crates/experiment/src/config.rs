@@ -226,10 +226,12 @@ pub struct CnnSection {
     pub early_stopping_split: Option<String>,
     /// `scratch` (default): a CNN trained on the training rows of every fit; `frozen`: the
     /// pretrained backbone of `cnn.pretrained` as a fixed feature extractor (its pooled maps
-    /// are the deep features, no training, no `dl_prob`).
+    /// are the deep features, no training, no `dl_prob`); `finetune`: the pretrained backbone
+    /// under a new embedding layer and head, trained on the training rows of every fit as
+    /// `scratch` is (early stopping too), the backbone at a lower learning rate.
     #[serde(default)]
     pub mode: CnnMode,
-    /// The pretrained backbone (`mode = "frozen"`).
+    /// The pretrained backbone (`mode = "frozen"` or `"finetune"`).
     #[serde(default)]
     pub pretrained: Option<PretrainedSection>,
 }
@@ -243,6 +245,19 @@ pub enum CnnMode {
     Scratch,
     /// A pretrained backbone, frozen.
     Frozen,
+    /// A pretrained backbone under a new head, fine-tuned per fit.
+    Finetune,
+}
+
+impl CnnMode {
+    /// The name in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            CnnMode::Scratch => "scratch",
+            CnnMode::Frozen => "frozen",
+            CnnMode::Finetune => "finetune",
+        }
+    }
 }
 
 /// `[cnn.pretrained]`: a pretrained 3D ResNet (see `radlsig_deep::WeightFile`).
@@ -260,6 +275,10 @@ pub struct PretrainedSection {
     /// SHA-256 of the file: written by the lock, checked when given.
     #[serde(default)]
     pub sha256: Option<String>,
+    /// `mode = "finetune"`: the backbone's learning rate as a multiple of the scheduled one
+    /// (the new embedding layer and head get the scheduled rate), in (0, 1]; default 0.1.
+    #[serde(default)]
+    pub backbone_learning_rate_scale: Option<f64>,
 }
 
 /// `[clinical]`.

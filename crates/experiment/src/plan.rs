@@ -48,21 +48,34 @@ pub struct CnnPlan {
     pub threads: Option<usize>,
     /// A manifest split driving early stopping, instead of an inner split of train.
     pub early_stopping_split: Option<String>,
-    /// The frozen pretrained backbone (`cnn.mode = "frozen"`), read and checked.
+    /// Scratch, frozen or fine-tuned.
+    pub mode: CnnMode,
+    /// The pretrained backbone (`cnn.mode = "frozen"` or `"finetune"`), read and checked.
     pub pretrained: Option<PretrainedPlan>,
 }
 
-/// Where a frozen backbone comes from.
+/// Where a pretrained backbone comes from.
 #[derive(Debug, Clone)]
 pub enum PretrainedSource {
     /// A PyTorch or safetensors weight file (MedicalNet/MONAI names), read once.
     Weights(std::sync::Arc<radlsig_deep::WeightFile>),
-    /// A `radlsig train-cnn` model folder (transfer from another cohort): its embedding layer
-    /// and its `dl_prob`, with its own preprocessing.
+    /// A `radlsig train-cnn` model folder (transfer from another cohort), with its own
+    /// preprocessing: frozen, its embedding layer and its `dl_prob`; fine-tuned, its stem and
+    /// stages under a new head.
     Model(std::path::PathBuf),
 }
 
-/// A frozen backbone, checked.
+impl PretrainedSource {
+    /// The weight file or the model folder.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            PretrainedSource::Weights(file) => file.path(),
+            PretrainedSource::Model(dir) => dir,
+        }
+    }
+}
+
+/// A pretrained backbone, checked.
 #[derive(Debug, Clone)]
 pub struct PretrainedPlan {
     /// The weights.
@@ -71,6 +84,8 @@ pub struct PretrainedPlan {
     pub layout: radlsig_deep::ResnetLayout,
     /// SHA-256 of the file (of a model folder: of its `config.json` and `model.bpk`).
     pub sha256: String,
+    /// The backbone's learning-rate multiple when fine-tuning.
+    pub backbone_learning_rate_scale: f64,
 }
 
 impl TryFrom<ExperimentConfig> for Experiment {
@@ -125,6 +140,7 @@ impl TryFrom<ExperimentConfig> for Experiment {
                     device,
                     threads: c.threads,
                     early_stopping_split: c.early_stopping_split.clone(),
+                    mode: c.mode,
                     pretrained,
                 })
             }
@@ -199,13 +215,31 @@ fn problems(config: &ExperimentConfig) -> Vec<String> {
     }
     if let Some(c) = &config.cnn {
         match (c.mode, &c.pretrained) {
-            (CnnMode::Frozen, None) => {
-                problems.push("cnn.mode = \"frozen\" needs a [cnn.pretrained] file".into());
+            (CnnMode::Frozen | CnnMode::Finetune, None) => {
+                problems.push(format!(
+                    "cnn.mode = \"{}\" needs a [cnn.pretrained] file",
+                    c.mode.name()
+                ));
             }
             (CnnMode::Scratch, Some(_)) => problems.push(
-                "cnn.pretrained: a pretrained backbone is used with cnn.mode = \"frozen\"".into(),
+                "cnn.pretrained: a pretrained backbone is used with cnn.mode = \"frozen\" or \
+                 \"finetune\""
+                    .into(),
             ),
             _ => {}
+        }
+        if let Some(scale) = c.pretrained.as_ref().and_then(|p| p.backbone_learning_rate_scale) {
+            if c.mode != CnnMode::Finetune {
+                problems.push(
+                    "cnn.pretrained.backbone_learning_rate_scale: only with cnn.mode = \
+                     \"finetune\""
+                        .into(),
+                );
+            } else if !(scale > 0.0 && scale <= 1.0) {
+                problems.push(format!(
+                    "cnn.pretrained.backbone_learning_rate_scale: {scale} must be in (0, 1]"
+                ));
+            }
         }
         let weight_file = c.pretrained.as_ref().is_some_and(|p| !p.file.is_dir());
         if c.mode == CnnMode::Frozen
@@ -286,5 +320,10 @@ fn read_pretrained(p: &PretrainedSection) -> Result<PretrainedPlan> {
             .map_err(|e| Error::deep("cnn.pretrained.file", e))?;
         PretrainedSource::Weights(std::sync::Arc::new(file))
     };
-    Ok(PretrainedPlan { source, layout: p.layout, sha256 })
+    Ok(PretrainedPlan {
+        source,
+        layout: p.layout,
+        sha256,
+        backbone_learning_rate_scale: p.backbone_learning_rate_scale.unwrap_or(0.1),
+    })
 }
