@@ -54,7 +54,7 @@ featureClass:
 # DLsig from scratch (and fine-tuned): the CNN's embeddings of the very cases it was trained on can separate
 # them (no maximum-likelihood recalibration of dl_prob), so its embedding features go through
 # LASSO and a ridge-safeguarded refit. Transferred: the pretrained model's dl_prob (it never
-# saw the draw), recalibrated on the draw.
+# saw the draw), recalibrated on the draw (a ridge: on 40 cases it can separate them).
 DLSIG_SCRATCH = """[fusion.dlsig]
 source = "features"
 steps = [{ kind = "standardize" }, { kind = "near_zero_variance", threshold = 1e-8 }, { kind = "lasso", folds = 5, rule = "min" }]
@@ -62,6 +62,7 @@ model = { kind = "logistic", ridge = 1.0 }"""
 DLSIG_TRANSFER = """[fusion.dlsig]
 source = "probability"
 feature = "dl_prob"
+ridge = 0.1
 """
 
 FUSION = """[fusion]

@@ -74,6 +74,16 @@ pub enum StepConfig {
     },
     /// LASSO logistic regression with cross-validated λ; keeps the non-zero coefficients.
     Lasso(LassoStepConfig),
+    /// Principal components of the features (training rows), replacing them by `pc1, pc2, …`
+    /// ([`crate::fit_pca`]); give `components` or `variance`.
+    Pca {
+        /// Keep this many components (at most the rank of the centred training rows).
+        #[serde(default)]
+        components: Option<usize>,
+        /// Keep the fewest whose cumulative explained-variance ratio exceeds this, in (0, 1).
+        #[serde(default)]
+        variance: Option<f64>,
+    },
 }
 
 fn default_p() -> f64 {
@@ -109,6 +119,7 @@ impl StepConfig {
             StepConfig::Correlation { .. } => "correlation",
             StepConfig::Mrmr { .. } => "mrmr",
             StepConfig::Lasso(_) => "lasso",
+            StepConfig::Pca { .. } => "pca",
         }
     }
 }
@@ -233,6 +244,15 @@ impl PipelineConfig {
                         problems.push(format!("{k}.max_abs_r: must be in (0, 1], got {max_abs_r}"));
                     }
                 }
+                StepConfig::Pca { components, variance } => match (components, variance) {
+                    (Some(0), None) => problems.push(format!("{k}.components: must be ≥ 1")),
+                    (Some(_), None) => {}
+                    (None, Some(v)) if !(*v > 0.0 && *v < 1.0) => {
+                        problems.push(format!("{k}.variance: must be in (0, 1), got {v}"))
+                    }
+                    (None, Some(_)) => {}
+                    _ => problems.push(format!("{k}: give one of components or variance")),
+                },
                 StepConfig::Mrmr { k: top, bins } => {
                     if *top == 0 {
                         problems.push(format!("{k}.k: must be ≥ 1"));
@@ -299,6 +319,10 @@ pub enum DlSigConfig {
         /// The column holding the probability (default `dl_prob`).
         #[serde(default = "default_prob_feature")]
         feature: String,
+        /// Ridge penalty of the recalibration (default 0, the maximum-likelihood fit): > 0 where
+        /// a pretrained model's probability separates the few training cases.
+        #[serde(default)]
+        ridge: f64,
     },
 }
 
@@ -514,8 +538,13 @@ impl FusionConfig {
             p.check(&k("rasig"), &mut problems);
         }
         match &self.dlsig {
-            Some(DlSigConfig::Probability { feature }) if feature.is_empty() => {
-                problems.push(format!("{}.feature: must not be empty", k("dlsig")));
+            Some(DlSigConfig::Probability { feature, ridge }) => {
+                if feature.is_empty() {
+                    problems.push(format!("{}.feature: must not be empty", k("dlsig")));
+                }
+                if !(ridge.is_finite() && *ridge >= 0.0) {
+                    problems.push(format!("{}.ridge: must be ≥ 0, got {ridge}", k("dlsig")));
+                }
             }
             Some(d @ DlSigConfig::Features { .. }) => {
                 d.pipeline().expect("features").check(&k("dlsig"), &mut problems);
@@ -629,7 +658,8 @@ folds = 5
             ("[rasig]\nsteps = [{ kind = \"standardize\", center = true }]", "center"),
             ("[rasig]\nsteps = [{ kind = \"lasso\", fold = 5 }]", "fold"),
             ("[rasig]\nsteps = [{ kind = \"combat\", covariate = [\"age\"] }]", "covariate"),
-            ("[rasig]\nsteps = [{ kind = \"pca\" }]", "pca"),
+            ("[rasig]\nsteps = [{ kind = \"ica\" }]", "ica"),
+            ("[rasig]\nsteps = [{ kind = \"pca\", component = 3 }]", "component"),
             ("[dlsig]\nsource = \"probability\"\ncolumn = \"p\"", "column"),
             ("[dlsig]\nsource = \"features\"\nstep = []", "step"),
             ("[radlsig_late]\nfold = 3", "fold"),
@@ -671,6 +701,9 @@ steps = [
   { kind = "mann_whitney", p = 1.5 },
   { kind = "lasso", folds = 2 },
   { kind = "mrmr", k = 0 },
+  { kind = "pca" },
+  { kind = "pca", components = 2, variance = 0.9 },
+  { kind = "pca", variance = 1.0 },
 ]
 model = { kind = "lasso" }
 [radlsig_late]
@@ -684,6 +717,9 @@ signatures = ["rasig", "dlsig", "rasig"]
             "fusion.rasig.steps[0].p: must be in (0, 1], got 1.5",
             "fusion.rasig.steps[1].folds: must be ≥ 3 (as cv.glmnet), got 2",
             "fusion.rasig.steps[2].k: must be ≥ 1",
+            "fusion.rasig.steps[3]: give one of components or variance",
+            "fusion.rasig.steps[4]: give one of components or variance",
+            "fusion.rasig.steps[5].variance: must be in (0, 1), got 1",
             "fusion.rasig.model: kind = \"lasso\" needs a lasso step as the last step",
             "fusion.radlsig_late: late fusion needs both fusion.rasig and fusion.dlsig",
             "fusion.radlsig_late.folds: must be ≥ 2, got 1",
@@ -702,7 +738,7 @@ signatures = ["rasig", "dlsig", "rasig"]
     #[test]
     fn resolved_config_round_trips_through_toml_and_json() {
         let mut c = FusionConfig::recommended();
-        c.dlsig = Some(DlSigConfig::Probability { feature: "p".into() });
+        c.dlsig = Some(DlSigConfig::Probability { feature: "p".into(), ridge: 0.0 });
         c.rasig.as_mut().unwrap().steps.push(StepConfig::Combat(CombatConfig {
             covariates: vec!["age".into()],
             ref_centre: Some("A".into()),

@@ -103,6 +103,14 @@ pub enum Error {
         /// The constant feature.
         feature: String,
     },
+    /// A `pca` step found no component.
+    #[error("{step}: {reason}")]
+    Pca {
+        /// The step.
+        step: String,
+        /// Why.
+        reason: String,
+    },
     /// A selection step left no feature.
     #[error("{step}: no feature is left ({detail})")]
     NoFeatureSelected {

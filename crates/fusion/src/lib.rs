@@ -8,8 +8,8 @@
 //!   both classes). Fitting functions take a `TrainSet`, so they never see other rows.
 //! - [`FusionConfig`] — which signatures to fit and how: a [`PipelineConfig`] per signature
 //!   ([`StepConfig`] steps: `standardize`, `combat`, `near_zero_variance`, `mann_whitney`,
-//!   `correlation`, `mrmr`, `lasso`; then a [`ModelConfig`]), DLsig from CNN features or from the
-//!   CNN probability ([`DlSigConfig`]), late fusion ([`LateFusionConfig`]) and a combined model
+//!   `correlation`, `mrmr`, `lasso`, `pca`; then a [`ModelConfig`]), DLsig from CNN features or
+//!   from the CNN probability ([`DlSigConfig`]), late fusion ([`LateFusionConfig`]) and a combined model
 //!   ([`CombinedConfig`]). Unknown keys fail at parse time; [`FusionConfig::check`] lists every
 //!   bad value with its key.
 //! - [`fit_signatures`] — fits them all on [`FeatureBlocks`] (radiomics, deep, clinical) of the
@@ -20,7 +20,7 @@
 //!
 //! The numerical pieces are public too and checked against their references: [`fit_combat`]
 //! (neuroCombat), [`lasso_path`] / [`cv_lasso`] (glmnet / cv.glmnet), [`logistic_regression`]
-//! (glm), [`mann_whitney`] (wilcox.test), the filters ([`near_zero_variance`],
+//! (glm), [`mann_whitney`] (wilcox.test), [`fit_pca`] (scikit-learn's PCA), the filters ([`near_zero_variance`],
 //! [`mann_whitney_filter`], [`correlation_filter`], [`mrmr`]) and [`stratified_folds`].
 //!
 //! ```
@@ -43,6 +43,7 @@ mod folds;
 mod lasso;
 mod linalg;
 mod logistic;
+mod pca;
 mod pipeline;
 mod selection;
 mod signature;
@@ -61,6 +62,7 @@ pub use error::{Error, Result};
 pub use folds::stratified_folds;
 pub use lasso::{CvLasso, LambdaRule, LassoPath, LassoSettings, cv_lasso, lasso_path};
 pub use logistic::{LogisticFit, logistic_regression, sigmoid};
+pub use pca::{PcaKeep, PcaModel, fit_pca};
 pub use pipeline::{
     CvCurve, EmptySelection, FittedPipeline, FittedStep, LassoSelection, LogitTransform,
     PipelineFit, Transform, fit_pipeline, fit_pipeline_or_empty,

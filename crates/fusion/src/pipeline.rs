@@ -3,8 +3,9 @@
 //! [`fit_pipeline`] takes a [`TrainSet`] — the training rows and nothing else — so no fitted
 //! parameter can depend on validation or test rows. Each step is fitted on the output of the
 //! previous one; the result, a [`FittedPipeline`], is plain serialisable data that
-//! [`FittedPipeline::transform`] applies to new rows. Steps never rename features: a step either
-//! changes values column by column (standardisation, ComBat) or keeps a subset of columns.
+//! [`FittedPipeline::transform`] applies to new rows. A step changes values column by column
+//! (standardisation, ComBat), keeps a subset of columns (the filters, LASSO), or replaces every
+//! column by new ones (`pca`: `pc1, pc2, …`).
 
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use crate::data::{FeatureTable, TrainSet};
 use crate::error::{Error, Result};
 use crate::folds::stratified_folds;
 use crate::lasso::{LambdaRule, cv_lasso};
+use crate::pca::{PcaKeep, PcaModel, fit_pca};
 use crate::selection::{
     FeatureFilter, correlation_filter, mann_whitney_filter, mrmr, near_zero_variance,
 };
@@ -80,6 +82,8 @@ pub enum FittedStep {
     Mrmr(FeatureFilter),
     /// LASSO selection.
     Lasso(LassoSelection),
+    /// Principal components.
+    Pca(PcaModel),
 }
 
 /// A pipeline fitted on training rows.
@@ -103,6 +107,8 @@ pub enum Transform {
     Combat(CombatModel),
     /// `ln(p / (1 − p))` of a probability clamped to `[eps, 1 − eps]`.
     Logit(LogitTransform),
+    /// Principal-component scores, which replace their inputs.
+    Pca(PcaModel),
 }
 
 /// Logit of a probability feature.
@@ -115,16 +121,18 @@ pub struct LogitTransform {
 }
 
 impl Transform {
-    /// The features it changes.
+    /// The features it reads (and changes, or with `pca` replaces).
     pub fn features(&self) -> Vec<String> {
         match self {
             Transform::Standardize(s) => s.features.clone(),
             Transform::Combat(c) => c.features.clone(),
             Transform::Logit(l) => vec![l.feature.clone()],
+            Transform::Pca(p) => p.inputs.clone(),
         }
     }
 
-    /// Applies it to the table's columns of the same names; other columns are unchanged.
+    /// Applies it to the table's columns of the same names; other columns are unchanged (a
+    /// `pca` transform drops its inputs and appends its components).
     pub fn apply(&self, table: &FeatureTable) -> Result<FeatureTable> {
         let names = self.features();
         let idx: Vec<usize> = names
@@ -137,6 +145,19 @@ impl Transform {
             })
             .collect::<Result<_>>()?;
         let sub = table.values().select(ndarray::Axis(1), &idx);
+        if let Transform::Pca(p) = self {
+            let scores = p.transform(sub.view());
+            let rest: Vec<usize> = (0..table.n_features()).filter(|j| !idx.contains(j)).collect();
+            let mut names: Vec<String> =
+                rest.iter().map(|&j| table.feature_names()[j].clone()).collect();
+            names.extend(p.outputs.iter().cloned());
+            let values = ndarray::concatenate(
+                ndarray::Axis(1),
+                &[table.values().select(ndarray::Axis(1), &rest).view(), scores.view()],
+            )
+            .expect("same rows");
+            return Ok(table.with_values(names, values));
+        }
         let out: Array2<f64> = match self {
             Transform::Standardize(s) => s.transform(sub.view()),
             Transform::Combat(c) => c.transform(sub.view(), table)?,
@@ -144,6 +165,7 @@ impl Transform {
                 let q = p.clamp(l.eps, 1.0 - l.eps);
                 radlsig_stats::logit(q)
             }),
+            Transform::Pca(_) => unreachable!("applied above"),
         };
         let mut values = table.values().to_owned();
         for (k, &j) in idx.iter().enumerate() {
@@ -183,6 +205,16 @@ impl StepConfig {
             }
             StepConfig::Combat(c) => {
                 return Ok((FittedStep::Combat(fit_combat(x, names, table, c)?.0), None));
+            }
+            StepConfig::Pca { components, variance } => {
+                let keep = match (components, variance) {
+                    (Some(k), _) => PcaKeep::Components(*k),
+                    (None, Some(v)) => PcaKeep::Variance(*v),
+                    (None, None) => unreachable!("checked: components or variance"),
+                };
+                let model = fit_pca(x, names, keep)
+                    .map_err(|reason| Error::Pca { step: name.to_string(), reason })?;
+                return Ok((FittedStep::Pca(model), None));
             }
             StepConfig::NearZeroVariance { threshold } => (
                 FittedStep::NearZeroVariance(near_zero_variance(x, names, *threshold)),
@@ -262,7 +294,7 @@ impl FittedStep {
     /// The features a selection step keeps (`None` for value transforms, which keep all).
     pub fn kept(&self) -> Option<&[String]> {
         match self {
-            FittedStep::Standardize(_) | FittedStep::Combat(_) => None,
+            FittedStep::Standardize(_) | FittedStep::Combat(_) | FittedStep::Pca(_) => None,
             FittedStep::NearZeroVariance(f)
             | FittedStep::MannWhitney(f)
             | FittedStep::Correlation(f)
@@ -278,6 +310,7 @@ impl FittedStep {
         match self {
             FittedStep::Standardize(s) => Transform::Standardize(s.clone()).apply(table),
             FittedStep::Combat(c) => Transform::Combat(c.clone()).apply(table),
+            FittedStep::Pca(p) => Transform::Pca(p.clone()).apply(table),
             _ => {
                 let kept = self.kept().expect("selection steps keep a list");
                 table.select_features(kept, "pipeline step")
@@ -382,17 +415,38 @@ impl FittedPipeline {
         Ok(cur)
     }
 
-    /// The value transforms restricted to `needed` output features, in pipeline order: all a
-    /// signature needs to recompute those features from raw inputs (filters only chose them).
-    pub fn transforms_for(&self, needed: &[String]) -> Vec<Transform> {
-        self.steps
-            .iter()
-            .filter_map(|s| match s {
-                FittedStep::Standardize(st) => Some(Transform::Standardize(st.restrict(needed))),
-                FittedStep::Combat(c) => Some(Transform::Combat(c.restrict(needed))),
-                _ => None,
-            })
-            .collect()
+    /// What a signature needs to recompute the output features `needed` from raw inputs: those
+    /// inputs (in the pipeline's input order) and the value transforms restricted to what they
+    /// compute, in pipeline order (filters only chose features). Walked from the last step
+    /// back: a `pca` step needs every one of its inputs for any of its components.
+    pub fn preprocessing_for(&self, needed: &[String]) -> (Vec<String>, Vec<Transform>) {
+        let mut need: Vec<String> = needed.to_vec();
+        let mut transforms = Vec::new();
+        for step in self.steps.iter().rev() {
+            match step {
+                FittedStep::Standardize(st) => {
+                    transforms.push(Transform::Standardize(st.restrict(&need)));
+                }
+                FittedStep::Combat(c) => transforms.push(Transform::Combat(c.restrict(&need))),
+                FittedStep::Pca(p) => {
+                    let read: Vec<String> =
+                        need.iter().filter(|n| p.outputs.contains(n)).cloned().collect();
+                    need.retain(|n| !p.outputs.contains(n));
+                    if !read.is_empty() {
+                        transforms.push(Transform::Pca(p.restrict(&read)));
+                        for input in &p.inputs {
+                            if !need.contains(input) {
+                                need.push(input.clone());
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        transforms.reverse();
+        let inputs = self.inputs.iter().filter(|i| need.contains(i)).cloned().collect();
+        (inputs, transforms)
     }
 
     /// The last step if it is a `lasso` step.

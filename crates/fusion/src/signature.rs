@@ -194,6 +194,14 @@ impl Signature {
                     "{pad}  {} is clamped to [{:e}, 1 − {:e}] before the logit",
                     l.feature, l.eps, l.eps
                 )?,
+                Transform::Pca(p) => writeln!(
+                    f,
+                    "{pad}  {} are the principal components of {} features (training rows; \
+                     {:.1} % of their variance)",
+                    p.outputs.join(", "),
+                    p.inputs.len(),
+                    100.0 * p.explained_variance_ratio.iter().sum::<f64>()
+                )?,
             }
         }
         for c in &self.components {
@@ -466,9 +474,11 @@ impl Fitter<'_> {
                     let p = d.pipeline().expect("features");
                     self.fit_pipeline_signature(id, &p, self.train.block(Block::Deep, id)?)
                 }
-                DlSigConfig::Probability { feature } => {
-                    self.fit_probability_signature(self.train.block(Block::Deep, id)?, feature)
-                }
+                DlSigConfig::Probability { feature, ridge } => self.fit_probability_signature(
+                    self.train.block(Block::Deep, id)?,
+                    feature,
+                    *ridge,
+                ),
             },
             SignatureId::RadlsigEarly => {
                 let p = c.radlsig_early.as_ref().expect("checked by caller");
@@ -551,13 +561,13 @@ impl Fitter<'_> {
                 (l.intercept, terms, None)
             }
         };
-        let needed: Vec<String> = names;
+        let (inputs, preprocessing) = pipeline.preprocessing_for(&names);
         let signature = Signature {
             id,
             name: id.name().into(),
             score_name: id.score_name().into(),
-            inputs: needed.clone(),
-            preprocessing: pipeline.transforms_for(&needed),
+            inputs,
+            preprocessing,
             components: Vec::new(),
             intercept,
             terms,
@@ -627,6 +637,7 @@ impl Fitter<'_> {
         &self,
         table: &FeatureTable,
         feature: &str,
+        ridge: f64,
     ) -> Result<FittedSignature> {
         let id = SignatureId::Dlsig;
         let one = table.select_features(&[feature.to_string()], "dlsig (probability)")?;
@@ -636,7 +647,15 @@ impl Fitter<'_> {
             Transform::Logit(LogitTransform { feature: feature.into(), eps: PROBABILITY_EPS });
         let x = logit.apply(&one)?;
         let names = vec![feature.to_string()];
-        let fit = logistic_regression(x.values(), self.labels, 0.0, id.name(), &names)?;
+        let fit = logistic_regression(x.values(), self.labels, ridge, id.name(), &names).map_err(
+            |e| {
+                let hint = format!(
+                    "set {}.ridge > 0 (the probability separates the training classes)",
+                    id.key()
+                );
+                separation_hint(e, hint)
+            },
+        )?;
         let signature = Signature {
             id,
             name: id.name().into(),
@@ -816,15 +835,16 @@ impl Fitter<'_> {
                 clin + (0..parts.len()).map(|k| coefficients[k] * oof[k][i]).sum::<f64>()
             })
             .collect();
+        let (inputs, preprocessing) = match &clin_pipeline {
+            Some(p) => p.preprocessing_for(&clin_names),
+            None => (clin_names.clone(), Vec::new()),
+        };
         let signature = Signature {
             id,
             name: id.name().into(),
             score_name: id.score_name().into(),
-            inputs: clin_names.clone(),
-            preprocessing: clin_pipeline
-                .as_ref()
-                .map(|p| p.transforms_for(&clin_names))
-                .unwrap_or_default(),
+            inputs,
+            preprocessing,
             components,
             intercept,
             terms,
@@ -907,16 +927,21 @@ impl Fitter<'_> {
 /// A separation of a stack names the stack's own ridge key: its out-of-fold scores separate
 /// the training classes.
 fn stack_hint(e: Error, id: SignatureId) -> Error {
+    separation_hint(
+        e,
+        format!(
+            "set {}.ridge > 0 (the out-of-fold scores separate the training classes)",
+            id.key()
+        ),
+    )
+}
+
+/// A separation error with `hint` (the key that would fix it) instead of the model's default.
+fn separation_hint(e: Error, hint: String) -> Error {
     match e {
-        Error::Separation { model, features, detail, .. } => Error::Separation {
-            model,
-            features,
-            detail,
-            hint: format!(
-                "set {}.ridge > 0 (the out-of-fold scores separate the training classes)",
-                id.key()
-            ),
-        },
+        Error::Separation { model, features, detail, .. } => {
+            Error::Separation { model, features, detail, hint }
+        }
         e => e,
     }
 }

@@ -275,3 +275,36 @@ folds = 4
     }
     assert!(inverted > 0, "no seed of pure noise ranked against its labels out of fold");
 }
+
+/// A pretrained model's probability can separate a small training set: the maximum-likelihood
+/// recalibration then does not exist, the error names `dlsig.ridge`, and a ridge gives a fit
+/// whose score ranks the cases as the probability does.
+#[test]
+fn a_separating_probability_needs_the_dlsig_ridge_and_gets_it() {
+    let n = 30;
+    let labels: Vec<u8> = (0..n).map(|i| u8::from(i % 3 == 0)).collect();
+    let p: Vec<f64> =
+        (0..n).map(|i| 0.25 + 0.5 * f64::from(labels[i]) + 0.01 * ((i * 7) % 11) as f64).collect();
+    let ids: Vec<String> = (0..n).map(|i| format!("pt{i:02}")).collect();
+    let deep = FeatureTable::new(
+        ids,
+        vec!["dl_prob".into()],
+        Array2::from_shape_vec((n, 1), p.clone()).unwrap(),
+    )
+    .unwrap();
+    let blocks = FeatureBlocks { radiomics: None, deep: Some(deep), clinical: None };
+    let config = |ridge: &str| -> FusionConfig {
+        toml::from_str(&format!("[dlsig]\nsource = \"probability\"\n{ridge}")).unwrap()
+    };
+    let err = fit_signatures(&config(""), &blocks, &labels).unwrap_err();
+    assert!(matches!(err, Error::Separation { .. }), "{err}");
+    assert!(err.to_string().contains("set dlsig.ridge > 0"), "{err}");
+    let set = fit_signatures(&config("ridge = 0.5"), &blocks, &labels).unwrap();
+    let dl = set.get(SignatureId::Dlsig).unwrap();
+    assert!(dl.signature.terms[0].coefficient > 0.0);
+    let lp = &dl.train_linear_predictor;
+    assert_eq!(pairwise_auc(lp, &labels), 1.0);
+    assert_eq!(pairwise_auc(lp, &labels), pairwise_auc(&p, &labels));
+    let err = fit_signatures(&config("ridge = -1.0"), &blocks, &labels).unwrap_err();
+    assert!(err.to_string().contains("dlsig.ridge: must be ≥ 0"), "{err}");
+}
