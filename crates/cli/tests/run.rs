@@ -628,7 +628,7 @@ fn a_frozen_pretrained_backbone_gives_the_deep_features() {
 
     let text = frozen.replace(
         "[fusion.dlsig]\nsource = \"probability\"",
-        "[fusion.dlsig]\nsource = \"features\"\nsteps = [{ kind = \"standardize\" }]\nmodel = { kind = \"logistic\", ridge = 1.0 }",
+        "[fusion.dlsig]\nsource = \"features\"\nsteps = [{ kind = \"standardize\" }, { kind = \"pca\", components = 3 }]\nmodel = { kind = \"logistic\", ridge = 1.0 }",
     );
     let config = write_config(tmp.path(), &text);
     let runs = tmp.path().join("runs");
@@ -648,6 +648,11 @@ fn a_frozen_pretrained_backbone_gives_the_deep_features() {
     assert!(varying >= 2, "{columns:?}");
     let lock = std::fs::read_to_string(dir.join("run.lock.toml")).unwrap();
     assert!(lock.contains("sha256 = \""), "{lock}");
+    // DLsig on the first 3 principal components of the 8 pooled features.
+    let signatures = std::fs::read_to_string(dir.join("signature.json")).unwrap();
+    for needle in ["\"pca\"", "\"pc3\""] {
+        assert!(signatures.contains(needle), "{needle} missing from signature.json");
+    }
     ok(
         bin()
             .args(["run", "--lock"])

@@ -374,7 +374,7 @@ pub(crate) fn html(r: &ReportInput<'_>) -> String {
         let rows: Vec<Vec<String>> = r
             .warnings
             .iter()
-            .map(|w| vec![w.fit.clone(), w.signature.clone(), w.text.clone()])
+            .map(|w| vec![w.fit.clone(), w.signature.clone(), w.warning.to_string()])
             .collect();
         table(&mut o, &["fit", "signature", "warning"], &rows);
     }

@@ -92,7 +92,7 @@ pub fn run_experiment(
         ));
     }
     for w in fitted.warnings.iter().filter(|w| !w.is_inner()) {
-        observer.note(&format!("warning: fit {}: {}", w.fit, w.text));
+        observer.note(&format!("warning: fit {}: {}", w.fit, w.warning));
     }
     let inner = fitted.warnings.iter().filter(|w| w.is_inner()).count();
     if inner > 0 {

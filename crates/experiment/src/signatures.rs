@@ -50,19 +50,19 @@ pub(crate) struct Fitted {
     pub warnings: Vec<FitWarning>,
 }
 
-/// A warning of one signature of one fit (see `FittedSignature::warnings`).
+/// A warning of one signature of one fit.
 #[derive(Debug, Clone)]
 pub(crate) struct FitWarning {
     pub fit: String,
     pub signature: String,
-    pub text: String,
+    pub warning: radlsig_fusion::FitWarning,
 }
 
 impl FitWarning {
     /// Whether it comes from a stacking fold (the inner cross-validation of late fusion or the
     /// combined model) rather than from the fit itself.
     pub fn is_inner(&self) -> bool {
-        self.text.starts_with("stacking fold ")
+        self.warning.stacking_fold.is_some()
     }
 }
 
@@ -124,7 +124,7 @@ pub(crate) fn run(
             warnings.extend(s.warnings.iter().map(|w| FitWarning {
                 fit: fit.name.clone(),
                 signature: s.signature.id.name().to_string(),
-                text: w.clone(),
+                warning: w.clone(),
             }));
         }
         sets.push((fit.name.clone(), set));

@@ -73,7 +73,7 @@ pub use selection::{
     near_zero_variance, pearson,
 };
 pub use signature::{
-    FeatureBlocks, FittedSignature, PROBABILITY_EPS, Signature, SignatureSet, Term, TermSource,
-    fit_signatures,
+    FeatureBlocks, FitWarning, FittedSignature, PROBABILITY_EPS, Signature, SignatureSet, Term,
+    TermSource, fit_signatures,
 };
 pub use standardize::Standardizer;

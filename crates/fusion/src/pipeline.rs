@@ -416,9 +416,11 @@ impl FittedPipeline {
     }
 
     /// What a signature needs to recompute the output features `needed` from raw inputs: those
-    /// inputs (in the pipeline's input order) and the value transforms restricted to what they
-    /// compute, in pipeline order (filters only chose features). Walked from the last step
-    /// back: a `pca` step needs every one of its inputs for any of its components.
+    /// inputs and the value transforms restricted to what they compute, in pipeline order
+    /// (filters only chose features). Walked from the last step back: a `pca` step needs every
+    /// one of its inputs for any of its components. The inputs keep the order of `needed` (a
+    /// `pca` step's inputs take the place of its components, in its input order), and so do
+    /// the transforms' features.
     pub fn preprocessing_for(&self, needed: &[String]) -> (Vec<String>, Vec<Transform>) {
         let mut need: Vec<String> = needed.to_vec();
         let mut transforms = Vec::new();
@@ -445,8 +447,7 @@ impl FittedPipeline {
             }
         }
         transforms.reverse();
-        let inputs = self.inputs.iter().filter(|i| need.contains(i)).cloned().collect();
-        (inputs, transforms)
+        (need, transforms)
     }
 
     /// The last step if it is a `lasso` step.

@@ -329,6 +329,35 @@ impl Block {
     }
 }
 
+/// Something a fit had to work around: a selection that kept no feature, a stack component
+/// with constant out-of-fold scores (see [`FittedSignature::warnings`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitWarning {
+    /// The stacking fold (from 1) of late fusion's or the combined model's inner
+    /// cross-validation whose fit it comes from; `None`: the fit itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stacking_fold: Option<usize>,
+    /// What happened, with the setting involved.
+    pub text: String,
+}
+
+impl FitWarning {
+    /// A warning of the fit itself.
+    pub fn new(text: String) -> FitWarning {
+        FitWarning { stacking_fold: None, text }
+    }
+}
+
+/// `stacking fold 2: …` for a stacking fold's warning, the text otherwise.
+impl fmt::Display for FitWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.stacking_fold {
+            Some(k) => write!(f, "stacking fold {k}: {}", self.text),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
 /// A fitted signature with what the runner reports besides the formula.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FittedSignature {
@@ -351,7 +380,7 @@ pub struct FittedSignature {
     /// then the intercept-only model), a component with constant out-of-fold scores. The run
     /// prints them as warnings and the report lists them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<FitWarning>,
 }
 
 impl FittedSignature {
@@ -625,11 +654,11 @@ impl Fitter<'_> {
             train_linear_predictor,
             stack_inputs: None,
             stack: None,
-            warnings: vec![format!(
+            warnings: vec![FitWarning::new(format!(
                 "{empty}; {} is the intercept-only model (constant score {intercept:.4}, the \
                  logit of the training prevalence {prevalence:.3}: AUC 0.5)",
                 id.name()
-            )],
+            ))],
         })
     }
 
@@ -718,10 +747,10 @@ impl Fitter<'_> {
                 let fit = fit_pipeline_or_empty(&p.steps, &train, self.config.seed, "clinical")?;
                 if let Some(empty) = &fit.empty {
                     self.allow_empty(empty)?;
-                    warnings.push(format!(
+                    warnings.push(FitWarning::new(format!(
                         "{empty}; {} has no clinical variable, only signature scores",
                         id.name()
-                    ));
+                    )));
                 }
                 (Some(fit.pipeline), Some(fit.output))
             }
@@ -737,12 +766,12 @@ impl Fitter<'_> {
         let mut active = Vec::new();
         for (k, z) in oof.iter().enumerate() {
             if is_constant(z) {
-                warnings.push(format!(
+                warnings.push(FitWarning::new(format!(
                     "{}: the out-of-fold scores of {} are constant (the intercept-only model in \
                      every stacking fold); it gets coefficient 0",
                     id.name(),
                     components[k].name
-                ));
+                )));
             } else {
                 active.push(k);
             }
@@ -772,7 +801,7 @@ impl Fitter<'_> {
                 // The combined out-of-fold score ranks against the labels: a recalibration
                 // would turn the components' orientation round (a negative weight, which the
                 // convex stack exists to forbid). Keep the components' own log-odds, weighted.
-                warnings.push(format!(
+                warnings.push(FitWarning::new(format!(
                     "{}: the out-of-fold scores of the chosen combination rank against the \
                      training labels (calibration slope {b:.3}); the fusion keeps the \
                      components' own calibration, weighted {}",
@@ -783,7 +812,7 @@ impl Fitter<'_> {
                         .map(|(s, w)| format!("{} {w:.2}", s.name))
                         .collect::<Vec<_>>()
                         .join(", ")
-                ));
+                )));
                 coefficients.clone_from(&c.weights);
                 0.0
             };
@@ -882,33 +911,35 @@ impl Fitter<'_> {
         parts: &[SignatureId],
         folds: usize,
         seed: u64,
-    ) -> Result<(Vec<Vec<f64>>, Vec<String>)> {
+    ) -> Result<(Vec<Vec<f64>>, Vec<FitWarning>)> {
         let fold_ids = stratified_folds(self.labels, folds, seed)?;
         let n = self.labels.len();
         // Per fold: held-out rows, each part's linear predictor on them, the fits' warnings.
-        type FoldScores = Result<(Vec<usize>, Vec<Vec<f64>>, Vec<String>)>;
-        let per_fold: Vec<FoldScores> = (0..folds)
-            .into_par_iter()
-            .map(|f| {
-                let (train_idx, test_idx) = radlsig_stats::fold_split(&fold_ids, f);
-                let sub = self.train.select_rows(&train_idx);
-                let sub_labels: Vec<u8> = train_idx.iter().map(|&i| self.labels[i]).collect();
-                let fitter = self.with(&sub, &sub_labels);
-                let test = self.train.select_rows(&test_idx).joined()?;
-                let mut done = BTreeMap::new();
-                let mut scores = Vec::with_capacity(parts.len());
-                let mut warnings = Vec::new();
-                for &p in parts {
-                    let fitted = fitter.fit(p, &done)?;
-                    scores.push(fitted.signature.linear_predictor(&test)?);
-                    warnings.extend(
-                        fitted.warnings.iter().map(|w| format!("stacking fold {}: {w}", f + 1)),
-                    );
-                    done.insert(p, fitted);
-                }
-                Ok((test_idx, scores, warnings))
-            })
-            .collect();
+        type FoldScores = Result<(Vec<usize>, Vec<Vec<f64>>, Vec<FitWarning>)>;
+        let per_fold: Vec<FoldScores> =
+            (0..folds)
+                .into_par_iter()
+                .map(|f| {
+                    let (train_idx, test_idx) = radlsig_stats::fold_split(&fold_ids, f);
+                    let sub = self.train.select_rows(&train_idx);
+                    let sub_labels: Vec<u8> = train_idx.iter().map(|&i| self.labels[i]).collect();
+                    let fitter = self.with(&sub, &sub_labels);
+                    let test = self.train.select_rows(&test_idx).joined()?;
+                    let mut done = BTreeMap::new();
+                    let mut scores = Vec::with_capacity(parts.len());
+                    let mut warnings = Vec::new();
+                    for &p in parts {
+                        let fitted = fitter.fit(p, &done)?;
+                        scores.push(fitted.signature.linear_predictor(&test)?);
+                        warnings.extend(fitted.warnings.iter().map(|w| FitWarning {
+                            stacking_fold: Some(f + 1),
+                            text: w.to_string(),
+                        }));
+                        done.insert(p, fitted);
+                    }
+                    Ok((test_idx, scores, warnings))
+                })
+                .collect();
         let mut out = vec![vec![0.0; n]; parts.len()];
         let mut warnings = Vec::new();
         for r in per_fold {

@@ -100,7 +100,7 @@ fn an_empty_selection_is_the_intercept_only_model_and_the_stack_gives_it_weight_
     assert!(dl.train_linear_predictor.iter().all(|&v| v == dl.signature.intercept));
     assert_eq!(dl.warnings.len(), 1);
     assert!(
-        dl.warnings[0].starts_with(
+        dl.warnings[0].text.starts_with(
             "dlsig.steps[1] (mann_whitney): no feature is left (no Mann–Whitney p-value is \
              below p = 0.000000000001); DLsig is the intercept-only model (constant score -0.4055"
         ),
@@ -118,10 +118,12 @@ fn an_empty_selection_is_the_intercept_only_model_and_the_stack_gives_it_weight_
     assert_eq!(stack.component_auc[1], None);
     assert_eq!(stack.convex_weights.as_deref(), Some(&[1.0, 0.0][..]));
     assert!(
-        late.warnings.iter().any(|w| w.contains("the out-of-fold scores of DLsig are constant"))
+        late.warnings
+            .iter()
+            .any(|w| w.text.contains("the out-of-fold scores of DLsig are constant"))
     );
     assert_eq!(
-        late.warnings.iter().filter(|w| w.starts_with("stacking fold ")).count(),
+        late.warnings.iter().filter(|w| w.stacking_fold.is_some()).count(),
         5,
         "every stacking fold's DLsig is the intercept-only model: {:?}",
         late.warnings
@@ -164,7 +166,7 @@ fn a_lasso_that_prefers_the_null_model_gives_glmnets_null_intercept() {
     let lasso = dl.pipeline.as_ref().unwrap().final_lasso().unwrap();
     assert!(lasso.coefficients.iter().all(|&b| b == 0.0));
     assert!((lasso.intercept - dl.signature.intercept).abs() < 1e-9);
-    assert!(dl.warnings[0].contains("dlsig.steps[1] (lasso): no feature is left"));
+    assert!(dl.warnings[0].text.contains("dlsig.steps[1] (lasso): no feature is left"));
 }
 
 #[test]
@@ -256,7 +258,7 @@ folds = 4
         let late = set.get(SignatureId::RadlsigLate).unwrap();
         let t = &late.signature.terms;
         assert!(t.iter().all(|t| t.coefficient >= 0.0), "seed {seed}: {t:?}");
-        if late.warnings.iter().any(|w| w.contains("rank against the training labels")) {
+        if late.warnings.iter().any(|w| w.text.contains("rank against the training labels")) {
             inverted += 1;
             let w = late.stack.as_ref().unwrap().convex_weights.clone().unwrap();
             assert_eq!(late.signature.intercept, 0.0);
