@@ -72,7 +72,8 @@ pub enum StepConfig {
         #[serde(default = "default_bins")]
         bins: usize,
     },
-    /// LASSO logistic regression with cross-validated λ; keeps the non-zero coefficients.
+    /// LASSO (or, with `alpha < 1`, elastic-net) logistic regression with cross-validated λ;
+    /// keeps the non-zero coefficients.
     Lasso(LassoStepConfig),
     /// Principal components of the features (training rows), replacing them by `pc1, pc2, …`
     /// ([`crate::fit_pca`]); give `components` or `variance`.
@@ -274,6 +275,9 @@ impl PipelineConfig {
                     }
                     if l.maxit == 0 {
                         problems.push(format!("{k}.maxit: must be ≥ 1"));
+                    }
+                    if !(l.alpha > 0.0 && l.alpha <= 1.0) {
+                        problems.push(format!("{k}.alpha: must be in (0, 1], got {}", l.alpha));
                     }
                     if let Some(r) = l.lambda_min_ratio
                         && !(r > 0.0 && r < 1.0)
@@ -699,7 +703,7 @@ steps = [{ kind = "lasso", folds = 4, rule = "min", thresh = 1e-6, nlambda = 40,
 [rasig]
 steps = [
   { kind = "mann_whitney", p = 1.5 },
-  { kind = "lasso", folds = 2 },
+  { kind = "lasso", folds = 2, alpha = 0.0 },
   { kind = "mrmr", k = 0 },
   { kind = "pca" },
   { kind = "pca", components = 2, variance = 0.9 },
@@ -716,6 +720,7 @@ signatures = ["rasig", "dlsig", "rasig"]
         let expected = [
             "fusion.rasig.steps[0].p: must be in (0, 1], got 1.5",
             "fusion.rasig.steps[1].folds: must be ≥ 3 (as cv.glmnet), got 2",
+            "fusion.rasig.steps[1].alpha: must be in (0, 1], got 0",
             "fusion.rasig.steps[2].k: must be ≥ 1",
             "fusion.rasig.steps[3]: give one of components or variance",
             "fusion.rasig.steps[4]: give one of components or variance",

@@ -1,23 +1,24 @@
-//! LASSO logistic regression as R's `glmnet` 4.1 (`family = "binomial"`, `alpha = 1`) computes
-//! it, and cross-validation of λ as `cv.glmnet`.
+//! LASSO and elastic-net logistic regression as R's `glmnet` 4.1 (`family = "binomial"`,
+//! `alpha`) computes it, and cross-validation of λ as `cv.glmnet`.
 //!
 //! # Objective
 //!
-//! `min_{β₀, β} −(1/n) Σ_i [y_i (β₀ + x_iᵀβ) − ln(1 + e^{β₀ + x_iᵀβ})] + λ ‖β‖₁`, the intercept
-//! unpenalised. With `standardize = true` (glmnet's default) the columns are centred and scaled
+//! `min_{β₀, β} −(1/n) Σ_i [y_i (β₀ + x_iᵀβ) − ln(1 + e^{β₀ + x_iᵀβ})] + λ [α ‖β‖₁ +
+//! (1 − α) ‖β‖²₂ / 2]`, the intercept unpenalised (`α = 1`, the default: the LASSO). With `standardize = true` (glmnet's default) the columns are centred and scaled
 //! to unit population variance before fitting and the coefficients are returned on the original
 //! scale (`β_j / s_j`, `β₀ − Σ β_j m_j / s_j`).
 //!
 //! # Algorithm (the same steps, in the same order, as glmnet's `lognet` solver)
 //!
-//! - λ path: `λ_max = max_j |x̃_jᵀ(y − ȳ)| / n` on the standardised columns; then
+//! - λ path: `λ_max = max_j |x̃_jᵀ(y − ȳ)| / (n · max(α, 10⁻³))` on the standardised columns; then
 //!   `λ_m = λ_max · r^{m/(nlambda−1)}` with `r = lambda.min.ratio` (`0.01` if `n < p`, else
 //!   `1e−4`). Like glmnet, the solver starts the path at an "infinite" λ (the null model) and
 //!   the first λ is reported as the geometric extrapolation `exp(2 ln λ₁ − ln λ₂) = λ_max`.
 //! - Each λ: outer IRLS loop (quadratic approximation with weights `w p(1−p)`, probabilities
 //!   set to 0/1 beyond `|η| > ln(1/pmin − 1)`, `pmin = 1e−9`) around cyclic coordinate descent
-//!   with soft thresholding. Coordinate descent runs full passes over the sequential-strong-rule
-//!   set (`|∇_j| > 2λ_m − λ_{m−1}`) and passes over the active set in between; it stops when
+//!   with soft thresholding, `β_j ← S(u_j, λα) / (v_j + λ(1 − α))`. Coordinate descent runs full
+//!   passes over the sequential-strong-rule set (`|∇_j| > α(2λ_m − λ_{m−1})`) and passes over
+//!   the active set in between; it stops when
 //!   `max_j v_j Δβ_j² < thresh · D₀` (`D₀` the null deviance per observation). IRLS stops when
 //!   the same bound holds between outer iterations, after which the KKT conditions are checked
 //!   for every feature outside the strong set and violators are added.
@@ -75,6 +76,17 @@ pub struct LassoSettings {
     /// else `1e-4`.
     #[serde(default)]
     pub lambda_min_ratio: Option<f64>,
+    /// The elastic-net mixing `α` (`alpha`, default 1: the LASSO); `α < 1` adds the ridge part
+    /// `λ (1 − α) ‖β‖²₂ / 2` to `λ α ‖β‖₁`, in (0, 1].
+    #[serde(default = "default_alpha", skip_serializing_if = "is_lasso")]
+    pub alpha: f64,
+}
+
+fn default_alpha() -> f64 {
+    1.0
+}
+fn is_lasso(alpha: &f64) -> bool {
+    *alpha == 1.0
 }
 
 fn default_true() -> bool {
@@ -98,6 +110,7 @@ impl Default for LassoSettings {
             maxit: default_maxit(),
             nlambda: default_nlambda(),
             lambda_min_ratio: None,
+            alpha: default_alpha(),
         }
     }
 }
@@ -258,7 +271,8 @@ pub fn lasso_path(
         } else if m == 0 {
             BIG
         } else {
-            alm0 = (0..p).filter(|&j| s.ju[j]).map(|j| s.ga[j]).fold(0.0, f64::max);
+            alm0 = (0..p).filter(|&j| s.ju[j]).map(|j| s.ga[j]).fold(0.0, f64::max)
+                / settings.alpha.max(1e-3);
             alm0 * alf
         };
         lmda_curr = alm;
@@ -354,6 +368,8 @@ struct Solver<'a> {
     is_active: Vec<bool>,
     nlp: usize,
     maxit: usize,
+    /// `α`: the L1 share of the penalty.
+    alpha: f64,
     thr: f64,
     dev1: f64,
     dev0: f64,
@@ -401,6 +417,7 @@ impl<'a> Solver<'a> {
             is_active: vec![false; p],
             nlp: 0,
             maxit: settings.maxit,
+            alpha: settings.alpha,
             thr: settings.thresh * dev1,
             dev1,
             dev0: dev1,
@@ -441,7 +458,7 @@ impl<'a> Solver<'a> {
 
     /// Solves at λ = `lam` (previous λ `prev` for the strong rule), warm-started.
     fn fit_point(&mut self, lam: f64, prev: f64) -> std::result::Result<(), MaxPasses> {
-        let tlam = 2.0 * lam - prev;
+        let tlam = self.alpha * (2.0 * lam - prev);
         for k in 0..self.p {
             if !self.strong[k] && self.ju[k] && self.ga[k] > tlam {
                 self.strong[k] = true;
@@ -516,7 +533,7 @@ impl<'a> Solver<'a> {
                 }
                 let mut added = false;
                 for k in 0..self.p {
-                    if !self.strong[k] && self.ju[k] && self.ga[k] > lam {
+                    if !self.strong[k] && self.ju[k] && self.ga[k] > lam * self.alpha {
                         self.strong[k] = true;
                         added = true;
                     }
@@ -568,8 +585,9 @@ impl<'a> Solver<'a> {
         let old = self.b[k];
         let xv = self.xv[k];
         let u = gk + old * xv;
-        let vv = u.abs() - lam;
-        let new = if vv > 0.0 { (vv.copysign(u) / xv).clamp(-BIG, BIG) } else { 0.0 };
+        let vv = u.abs() - lam * self.alpha;
+        let denominator = xv + lam * (1.0 - self.alpha);
+        let new = if vv > 0.0 { (vv.copysign(u) / denominator).clamp(-BIG, BIG) } else { 0.0 };
         if new == old {
             return;
         }

@@ -1,4 +1,8 @@
-//! LASSO logistic regression against R's glmnet 4.1-6 (`family = "binomial"`).
+//! LASSO and elastic-net logistic regression against R's glmnet 4.1-6 (`family = "binomial"`).
+//!
+//! Elastic net: `tests/fixtures/elastic_net_glmnet.json` (`scripts/make-elastic-net-fixture.R`),
+//! the same data sets with `alpha = 0.5` (and 0.2 for the wide one), held to the same
+//! tolerances.
 //!
 //! Fixture: `tests/fixtures/lasso_glmnet.json`, written by `scripts/make-fusion-fixtures.R`:
 //! a tall data set (n = 120, p = 12, one constant column, columns on very different scales) and
@@ -14,6 +18,9 @@
 
 mod common;
 
+const LASSO: &str = "lasso_glmnet.json";
+const NET: &str = "elastic_net_glmnet.json";
+
 use common::*;
 use radlsig_fusion::{LassoSettings, cv_lasso, lasso_path};
 use serde_json::Value;
@@ -22,13 +29,19 @@ fn labels(v: &Value) -> Vec<u8> {
     vec_f64(v).iter().map(|&y| y as u8).collect()
 }
 
-fn check_path(case: &str, run: &str, thresh: f64, tol: f64) {
-    let fx = fixture("lasso_glmnet.json");
+/// The glmnet settings of a fixture case: `thresh`, and the case's `alpha` (1 when absent).
+fn settings(c: &Value, thresh: f64) -> LassoSettings {
+    let alpha = c["alpha"].as_f64().unwrap_or(1.0);
+    LassoSettings { thresh, alpha, ..Default::default() }
+}
+
+fn check_path(file: &str, case: &str, run: &str, thresh: f64, tol: f64) {
+    let fx = fixture(file);
     let c = &fx[case];
     let x = matrix(&c["x"]);
     let y = labels(&c["y"]);
     let r = &c[run];
-    let settings = LassoSettings { thresh, ..Default::default() };
+    let settings = settings(c, thresh);
     let path = lasso_path(x.view(), &y, &settings, None).unwrap();
     let what = format!("{case}/{run}");
     assert_eq!(path.lambda.len(), vec_f64(&r["lambda"]).len(), "{what}: path length");
@@ -68,14 +81,14 @@ fn check_path(case: &str, run: &str, thresh: f64, tol: f64) {
     }
 }
 
-fn check_cv(case: &str, run: &str, thresh: f64, tol: f64) {
-    let fx = fixture("lasso_glmnet.json");
+fn check_cv(file: &str, case: &str, run: &str, thresh: f64, tol: f64) {
+    let fx = fixture(file);
     let c = &fx[case];
     let x = matrix(&c["x"]);
     let y = labels(&c["y"]);
     let folds: Vec<usize> = vec_f64(&c["foldid"]).iter().map(|&f| f as usize).collect();
     let r = &c[run];
-    let settings = LassoSettings { thresh, ..Default::default() };
+    let settings = settings(c, thresh);
     let cv = cv_lasso(x.view(), &y, &folds, &settings).unwrap();
     let what = format!("{case}/{run}");
     assert_close(&format!("{what}: lambda"), &cv.path.lambda, &vec_f64(&r["lambda"]), 1e-12);
@@ -99,32 +112,48 @@ fn check_cv(case: &str, run: &str, thresh: f64, tol: f64) {
 
 #[test]
 fn tall_path_default_threshold() {
-    check_path("tall", "default", 1e-7, 1e-12);
+    check_path(LASSO, "tall", "default", 1e-7, 1e-12);
 }
 
 #[test]
 fn tall_path_tight_threshold() {
-    check_path("tall", "tight", 1e-14, 1e-12);
+    check_path(LASSO, "tall", "tight", 1e-14, 1e-12);
 }
 
 #[test]
 fn wide_path_default_threshold() {
-    check_path("wide", "default", 1e-7, 1e-12);
+    check_path(LASSO, "wide", "default", 1e-7, 1e-12);
 }
 
 #[test]
 fn wide_path_tight_threshold() {
-    check_path("wide", "tight", 1e-14, 1e-12);
+    check_path(LASSO, "wide", "tight", 1e-14, 1e-12);
 }
 
 #[test]
 fn tall_cross_validation() {
-    check_cv("tall", "cv", 1e-7, 1e-12);
-    check_cv("tall", "cv_tight", 1e-14, 1e-12);
+    check_cv(LASSO, "tall", "cv", 1e-7, 1e-12);
+    check_cv(LASSO, "tall", "cv_tight", 1e-14, 1e-12);
 }
 
 #[test]
 fn wide_cross_validation() {
-    check_cv("wide", "cv", 1e-7, 1e-12);
-    check_cv("wide", "cv_tight", 1e-14, 1e-12);
+    check_cv(LASSO, "wide", "cv", 1e-7, 1e-12);
+    check_cv(LASSO, "wide", "cv_tight", 1e-14, 1e-12);
+}
+
+#[test]
+fn elastic_net_paths_equal_glmnets() {
+    for case in ["tall_a05", "wide_a05", "wide_a02"] {
+        check_path(NET, case, "default", 1e-7, 1e-12);
+        check_path(NET, case, "tight", 1e-14, 1e-12);
+    }
+}
+
+#[test]
+fn elastic_net_cross_validation_equals_cv_glmnets() {
+    for case in ["tall_a05", "wide_a05", "wide_a02"] {
+        check_cv(NET, case, "cv", 1e-7, 1e-12);
+        check_cv(NET, case, "cv_tight", 1e-14, 1e-12);
+    }
 }
