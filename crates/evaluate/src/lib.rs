@@ -15,6 +15,8 @@
 //! * [`youden_threshold`] → [`Threshold`] → [`classification_metrics`].
 //! * [`brier_score`], [`calibration_intercept`], [`calibration_slope`], [`hosmer_lemeshow`],
 //!   [`net_benefit`], [`decision_curve`].
+//! * [`multiclass_auc`] → [`MulticlassAuc`]: Hand & Till's M (pROC's `multiclass.roc`) and the
+//!   macro one-vs-rest AUC of a class-probability matrix.
 //! * [`chi_squared_test`], [`fisher_exact_test`], [`pearson_correlation`],
 //!   [`spearman_correlation`].
 //! * [`evaluate_predictions`] runs all of it over a predictions table and returns an
@@ -40,6 +42,7 @@ mod bootstrap;
 mod calibration;
 mod delong;
 mod error;
+mod multiclass;
 mod output;
 mod plot;
 mod report;
@@ -66,6 +69,7 @@ pub use delong::{
     delong_placements, roc_test_delong_paired, roc_test_delong_unpaired,
 };
 pub use error::{Error, Result};
+pub use multiclass::{MulticlassAuc, multiclass_auc};
 pub use output::{csv_bytes, evaluation_files};
 pub use plot::{calibration_svg, roc_svg};
 pub use report::{
