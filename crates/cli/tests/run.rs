@@ -104,6 +104,11 @@ fn run(config: &Path, runs: &Path) -> Output {
     bin().arg("run").arg(config).arg("--runs").arg(runs).output().unwrap()
 }
 
+/// `radlsig run --lock LOCK --runs RUNS`.
+fn replay(lock: &Path, runs: &Path) -> Output {
+    bin().args(["run", "--lock"]).arg(lock).arg("--runs").arg(runs).output().unwrap()
+}
+
 const TABLES: [&str; 7] = [
     "features.parquet",
     "embeddings.parquet",
@@ -195,16 +200,7 @@ fn runs_are_reproducible_cached_replayable_and_the_formula_holds() {
 
     // --lock replays the run exactly.
     let runs3 = tmp.path().join("runs3");
-    ok(
-        bin()
-            .args(["run", "--lock"])
-            .arg(dir1.join("run.lock.toml"))
-            .arg("--runs")
-            .arg(&runs3)
-            .output()
-            .unwrap(),
-        "lock replay",
-    );
+    ok(replay(&dir1.join("run.lock.toml"), &runs3), "lock replay");
     same_outputs(&dir1, &runs3.join("t"));
 
     // The RAsig formula (standardise, then intercept + Σ coefficient × z) applied by hand to
@@ -653,28 +649,13 @@ fn a_frozen_pretrained_backbone_gives_the_deep_features() {
     for needle in ["\"pca\"", "\"pc3\""] {
         assert!(signatures.contains(needle), "{needle} missing from signature.json");
     }
-    ok(
-        bin()
-            .args(["run", "--lock"])
-            .arg(dir.join("run.lock.toml"))
-            .arg("--runs")
-            .arg(tmp.path().join("replay"))
-            .output()
-            .unwrap(),
-        "lock replay",
-    );
+    ok(replay(&dir.join("run.lock.toml"), &tmp.path().join("replay")), "lock replay");
     // Other weights under the locked name: the replay stops, naming the key.
     let mut bytes = std::fs::read(&weights).unwrap();
     let last = bytes.len() - 9;
     bytes[last] ^= 1;
     std::fs::write(&weights, &bytes).unwrap();
-    let out = bin()
-        .args(["run", "--lock"])
-        .arg(dir.join("run.lock.toml"))
-        .arg("--runs")
-        .arg(tmp.path().join("replay2"))
-        .output()
-        .unwrap();
+    let out = replay(&dir.join("run.lock.toml"), &tmp.path().join("replay2"));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cnn.pretrained.sha256"), "{stderr}");
@@ -804,15 +785,6 @@ fn a_pretrained_backbone_is_finetuned_under_a_new_head() {
     assert_eq!(saved["model"]["strides"], serde_json::json!([1, 2, 2, 2]));
     assert_eq!(saved["model"]["embedding"], serde_json::json!(4));
     // The lock replays to the same outputs (fine-tuned again from the same weights, seeded).
-    ok(
-        bin()
-            .args(["run", "--lock"])
-            .arg(dir.join("run.lock.toml"))
-            .arg("--runs")
-            .arg(tmp.path().join("replay"))
-            .output()
-            .unwrap(),
-        "lock replay",
-    );
+    ok(replay(&dir.join("run.lock.toml"), &tmp.path().join("replay")), "lock replay");
     same_outputs(&dir, &tmp.path().join("replay/t"));
 }
