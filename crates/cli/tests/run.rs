@@ -350,6 +350,11 @@ fn bad_configs_fail_before_any_work_naming_the_problem() {
     }
     std::fs::write(manifest.with_file_name("oneclass.csv"), out + "\n").unwrap();
     fails(&good.replace("manifest.csv", "oneclass.csv"), &["split \"val\"", "one class"]);
+    // More stacking folds than training rows of the smaller class: named before any work.
+    fails(
+        &good.replace("[fusion.radlsig_late]\nfolds = 3", "[fusion.radlsig_late]\nfolds = 30"),
+        &["fit main", "fusion.radlsig_late.folds = 30: needs 30 training rows of each class"],
+    );
     // A bad value and a missing section.
     fails(&good.replace("bootstrap = 200", "bootstrap = 200\nconf_level = 1.5"), &["conf_level"]);
     fails(

@@ -52,6 +52,14 @@ pub fn run_experiment(
 ) -> Result<RunSummary> {
     let start = Instant::now();
     let cohort = Cohort::load(experiment, lock)?;
+    // Every cross-validation of the fusion against each fit's training labels, before any work.
+    for fit in &cohort.fits {
+        let labels: Vec<u8> = fit.train.iter().map(|&i| cohort.labels[i]).collect();
+        experiment.config.fusion.check_folds("fusion", &labels).map_err(|e| Error::Fusion {
+            context: format!("fit {} ({} training rows)", fit.name, labels.len()),
+            source: Box::new(e),
+        })?;
+    }
     if let Some(w) = &cohort.warning {
         observer.note(&format!("warning: {w}"));
     }

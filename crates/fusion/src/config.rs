@@ -533,6 +533,82 @@ impl FusionConfig {
         }
     }
 
+    /// Checks every cross-validation of the configuration against the training labels before
+    /// anything is fitted: a `lasso` step's `folds` and a stack's `folds` need that many
+    /// training rows of each class — of all the training rows, or, for a signature fitted
+    /// inside a stack's folds, of the training part of its smallest stacking fold (a class of
+    /// `n_c` rows loses at most `⌈n_c / K⌉` of them to a held-out fold of `K`). Lists every
+    /// problem with its key (`fusion.rasig.steps[4].folds`).
+    pub fn check_folds(&self, key: &str, labels: &[u8]) -> Result<()> {
+        let k = |s: &str| if key.is_empty() { s.to_string() } else { format!("{key}.{s}") };
+        let n1 = labels.iter().filter(|&&l| l == 1).count();
+        let all = [labels.len() - n1, n1];
+        let inner = |counts: [usize; 2], folds: usize| counts.map(|c| c - c.div_ceil(folds.max(1)));
+        let pipeline = |id: SignatureId| -> Option<PipelineConfig> {
+            match id {
+                SignatureId::Rasig => self.rasig.clone(),
+                SignatureId::Dlsig => self.dlsig.as_ref().and_then(DlSigConfig::pipeline),
+                SignatureId::RadlsigEarly => self.radlsig_early.clone(),
+                SignatureId::Clinical => self.clinical.clone(),
+                SignatureId::RadlsigLate | SignatureId::Combined => None,
+            }
+        };
+        // (key, folds, the class counts it splits, where): every cross-validation.
+        let mut splits: Vec<(String, usize, [usize; 2], String)> = Vec::new();
+        let lasso = |id: SignatureId, counts: [usize; 2], place: &str, splits: &mut Vec<_>| {
+            for (i, step) in pipeline(id).map(|p| p.steps).unwrap_or_default().iter().enumerate() {
+                if let StepConfig::Lasso(l) = step {
+                    let what = k(&format!("{}.steps[{i}].folds", id.key()));
+                    splits.push((what, l.folds, counts, place.to_string()));
+                }
+            }
+        };
+        let base = [SignatureId::Rasig, SignatureId::Dlsig, SignatureId::RadlsigEarly];
+        for id in base.into_iter().chain([SignatureId::Clinical]) {
+            lasso(id, all, "", &mut splits);
+        }
+        // Late fusion on `counts` rows: its folds, and its components inside them.
+        // `outer`: the stack it sits in (` of a fusion.combined fold`), or "".
+        let late = |counts: [usize; 2], outer: &str, splits: &mut Vec<_>| {
+            if let Some(l) = &self.radlsig_late {
+                let own = match outer.strip_prefix(" of ") {
+                    Some(stack) => format!(" (in the training part of {stack})"),
+                    None => String::new(),
+                };
+                splits.push((k("radlsig_late.folds"), l.folds, counts, own));
+                let inside = inner(counts, l.folds);
+                let at = format!(" (in the training part of a {} fold{outer})", k("radlsig_late"));
+                lasso(SignatureId::Rasig, inside, &at, splits);
+                lasso(SignatureId::Dlsig, inside, &at, splits);
+            }
+        };
+        late(all, "", &mut splits);
+        if let Some(c) = &self.combined {
+            splits.push((k("combined.folds"), c.folds, all, String::new()));
+            let inside = inner(all, c.folds);
+            let at = format!(" (in the training part of a {} fold)", k("combined"));
+            for &id in &c.signatures {
+                if id == SignatureId::RadlsigLate {
+                    late(inside, &format!(" of a {} fold", k("combined")), &mut splits);
+                } else {
+                    lasso(id, inside, &at, &mut splits);
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        for (what, folds, counts, place) in splits {
+            let smaller = counts[0].min(counts[1]);
+            if folds > smaller {
+                problems.push(format!(
+                    "{what} = {folds}: needs {folds} training rows of each class{place}, the \
+                     smaller class has {smaller}"
+                ));
+            }
+        }
+        problems.dedup();
+        if problems.is_empty() { Ok(()) } else { Err(Error::Config { problems }) }
+    }
+
     /// Checks every setting; `key` is the prefix of the section (e.g. `fusion`). Lists all
     /// problems in one [`Error::Config`].
     pub fn check(&self, key: &str) -> Result<()> {
@@ -733,6 +809,40 @@ signatures = ["rasig", "dlsig", "rasig"]
             "fusion.combined.signatures: `rasig` is listed twice",
         ];
         assert_eq!(problems, expected);
+    }
+
+    #[test]
+    fn folds_are_checked_against_the_training_labels_before_any_fit() {
+        let c: FusionConfig = toml::from_str(
+            r#"
+[rasig]
+steps = [{ kind = "standardize" }, { kind = "lasso", folds = 7 }]
+[dlsig]
+source = "features"
+steps = [{ kind = "lasso", folds = 5 }]
+[radlsig_late]
+folds = 8
+"#,
+        )
+        .unwrap();
+        // 7 of 30 positive. RAsig's 7 folds fit all 7 positives; inside a late-fusion fold of 8
+        // a class of 7 loses ⌈7/8⌉ = 1, leaving 6 (< 7: a problem; DLsig's 5 still fit).
+        // Late fusion's 8 folds need 8.
+        let labels: Vec<u8> = (0..30).map(|i| u8::from(i < 7)).collect();
+        let Err(Error::Config { problems }) = c.check_folds("fusion", &labels) else {
+            panic!("should fail")
+        };
+        assert_eq!(
+            problems,
+            [
+                "fusion.radlsig_late.folds = 8: needs 8 training rows of each class, the smaller \
+                 class has 7",
+                "fusion.rasig.steps[1].folds = 7: needs 7 training rows of each class (in the \
+                 training part of a fusion.radlsig_late fold), the smaller class has 6",
+            ]
+        );
+        let labels: Vec<u8> = (0..30).map(|i| u8::from(i < 12)).collect();
+        c.check_folds("fusion", &labels).unwrap();
     }
 
     #[test]
