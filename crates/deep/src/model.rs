@@ -133,6 +133,12 @@ impl Cnn3dConfig {
         }
     }
 
+    /// This architecture up to the global pooling with the embedding width and dropout of
+    /// `head` (a pretrained backbone under a new head).
+    pub fn with_head_of(self, head: &Cnn3dConfig) -> Cnn3dConfig {
+        Cnn3dConfig { embedding: head.embedding, dropout: head.dropout, ..self }
+    }
+
     /// Problems with the settings, each naming its key.
     pub(crate) fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();

@@ -37,7 +37,7 @@ use crate::data::{VolumeBatch, batch};
 use crate::device::ComputeDevice;
 use crate::inference::{TrainedModel, predict_batches};
 use crate::metrics::roc_auc;
-use crate::model::{Cnn3d, Cnn3dConfig, dropout_mask};
+use crate::model::{Cnn3d, dropout_mask};
 use crate::preprocess::Sample;
 use crate::pretrained::{WeightFile, load_backbone};
 use crate::run_dir::{
@@ -440,12 +440,7 @@ fn initial_model(
         Some(Init::Model(dir)) => {
             let paths = RunPaths::new(dir);
             let source = TrainingConfig::from_json_file(&paths.config)?.model;
-            let expected = Cnn3dConfig {
-                embedding: source.embedding,
-                dropout: source.dropout,
-                ..config.model.clone()
-            };
-            if source != expected {
+            if config.model.clone().with_head_of(&source) != source {
                 return Err(Error::Config {
                     source_file: Some(paths.config.clone()),
                     problems: vec![format!(

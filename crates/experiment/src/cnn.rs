@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame};
 use radlsig_cohort::Manifest;
 use radlsig_deep::{
-    Backbone, Cnn3dConfig, ComputeDevice, Control, Embeddings, EpochRecord, Init, PreprocessCache,
-    RunPaths, TrainOptions, TrainedModel, TrainingConfig, TrainingObserver, TrainingPlan,
-    backbone_config, embed, prepare_samples, resolve_sequences, split_cases, train,
+    Backbone, ComputeDevice, Control, Embeddings, EpochRecord, Init, PreprocessCache, RunPaths,
+    TrainOptions, TrainedModel, TrainingConfig, TrainingObserver, TrainingPlan, backbone_config,
+    embed, prepare_samples, resolve_sequences, split_cases, train,
 };
 
 use crate::cache::key;
@@ -217,11 +217,7 @@ fn finetuned(
         }
         PretrainedSource::Model(dir) => {
             let source = transferred_config(dir, cohort)?;
-            training.model = Cnn3dConfig {
-                embedding: training.model.embedding,
-                dropout: training.model.dropout,
-                ..source.model
-            };
+            training.model = source.model.with_head_of(&training.model);
             training.preprocess = source.preprocess;
             Init::Model(dir.clone())
         }

@@ -55,17 +55,14 @@ pub fn fit_pca(
     keep: PcaKeep,
 ) -> std::result::Result<PcaModel, String> {
     let (n, p) = x.dim();
-    let fail = |reason: String| reason;
     if n < 2 || p == 0 {
-        return Err(fail(format!(
-            "{n} training rows and {p} features: need ≥ 2 rows and ≥ 1 feature"
-        )));
+        return Err(format!("{n} training rows and {p} features: need ≥ 2 rows and ≥ 1 feature"));
     }
     let means: Vec<f64> = (0..p).map(|j| x.column(j).sum() / n as f64).collect();
     let centred = DMatrix::from_fn(n, p, |i, j| x[[i, j]] - means[j]);
     let total: f64 = centred.iter().map(|v| v * v).sum::<f64>() / (n - 1) as f64;
     if !(total > 0.0) {
-        return Err(fail("the training rows do not vary: no principal component".into()));
+        return Err("the training rows do not vary: no principal component".into());
     }
     // Eigenpairs (λ, v) of S, largest first.
     let mut pairs: Vec<(f64, Vec<f64>)> = if p <= n {
@@ -108,7 +105,7 @@ pub fn fit_pca(
         }
     };
     if k == 0 {
-        return Err(fail("no component with positive variance".into()));
+        return Err("no component with positive variance".into());
     }
     let mut loadings = Vec::with_capacity(k);
     for (_, v) in pairs.iter().take(k) {
