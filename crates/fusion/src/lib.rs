@@ -46,8 +46,11 @@ mod logistic;
 mod pca;
 mod pipeline;
 mod selection;
+mod shap;
 mod signature;
 mod standardize;
+mod svm;
+mod trees;
 
 pub use combat::{
     CombatConfig, CombatEstimates, CombatModel, DesignColumn, NewDataCovariates, UnseenCentre,
@@ -72,8 +75,17 @@ pub use selection::{
     equal_frequency_codes, mann_whitney, mann_whitney_filter, mrmr, mutual_information,
     near_zero_variance, pearson,
 };
+pub use shap::{tree_expected_value, tree_shap};
 pub use signature::{
     FeatureBlocks, FitWarning, FittedSignature, PROBABILITY_EPS, Signature, SignatureSet, Term,
     TermSource, fit_signatures,
 };
 pub use standardize::Standardizer;
+pub use svm::{
+    Kernel, SvmDual, SvmModel, SvmSettings, fit_svm, gamma_scale, platt_sigmoid, solve_svm,
+    solve_svm_gram,
+};
+pub use trees::{
+    BoostingSettings, ForestFit, ForestSettings, GradientBoosting, RandomForest, Tree,
+    fit_decision_tree, fit_gradient_boosting, fit_random_forest,
+};
