@@ -178,12 +178,336 @@ pub enum ModelConfig {
     /// Use the last `lasso` step's coefficients directly as the score (the common "Rad-score =
     /// LASSO formula"); needs a `lasso` step last.
     Lasso {},
+    /// A random forest of Gini trees on bootstrap rows (scikit-learn's
+    /// `RandomForestClassifier`); the score is the logit of the trees' mean class-1 fraction.
+    RandomForest(ForestConfig),
+    /// Gradient-boosted trees of the binomial deviance (scikit-learn's
+    /// `GradientBoostingClassifier`); the score is the boosted log-odds.
+    GradientBoosting(BoostingConfig),
+    /// A C-SVM (scikit-learn's `SVC`) with Platt-scaled probabilities; the score is Platt's
+    /// log-odds `−(A f + B)` of the decision value f.
+    Svm(SvmConfig),
 }
 
 impl Default for ModelConfig {
     fn default() -> Self {
         ModelConfig::Logistic { ridge: 0.0 }
     }
+}
+
+impl ModelConfig {
+    /// The `kind` tag, for messages and reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ModelConfig::Logistic { .. } => "logistic",
+            ModelConfig::Lasso {} => "lasso",
+            ModelConfig::RandomForest(_) => "random_forest",
+            ModelConfig::GradientBoosting(_) => "gradient_boosting",
+            ModelConfig::Svm(_) => "svm",
+        }
+    }
+
+    fn check(&self, key: &str, steps: &[StepConfig], problems: &mut Vec<String>) {
+        let k = format!("{key}.model");
+        fn at_least(problems: &mut Vec<String>, key: &str, name: &str, v: usize, min: usize) {
+            if v < min {
+                problems.push(format!("{key}.{name}: must be ≥ {min}, got {v}"));
+            }
+        }
+        match self {
+            ModelConfig::Logistic { ridge } => {
+                if !(ridge.is_finite() && *ridge >= 0.0) {
+                    problems.push(format!("{k}.ridge: must be ≥ 0, got {ridge}"));
+                }
+            }
+            ModelConfig::Lasso {} => {
+                if !matches!(steps.last(), Some(StepConfig::Lasso(_))) {
+                    problems.push(format!(
+                        "{key}.model: kind = \"lasso\" needs a lasso step as the last step"
+                    ));
+                }
+            }
+            ModelConfig::RandomForest(f) => {
+                at_least(problems, &k, "trees", f.trees, 1);
+                at_least(problems, &k, "min_samples_leaf", f.min_samples_leaf, 1);
+                at_least(problems, &k, "min_samples_split", f.min_samples_split, 2);
+                if let Some(d) = f.max_depth {
+                    at_least(problems, &k, "max_depth", d, 1);
+                }
+                f.max_features.check(&format!("{k}.max_features"), problems);
+            }
+            ModelConfig::GradientBoosting(b) => {
+                at_least(problems, &k, "trees", b.trees, 1);
+                at_least(problems, &k, "max_depth", b.max_depth, 1);
+                at_least(problems, &k, "min_samples_leaf", b.min_samples_leaf, 1);
+                at_least(problems, &k, "min_samples_split", b.min_samples_split, 2);
+                if !(b.learning_rate > 0.0 && b.learning_rate <= 1.0) {
+                    problems.push(format!(
+                        "{k}.learning_rate: must be in (0, 1], got {}",
+                        b.learning_rate
+                    ));
+                }
+                if !(b.subsample > 0.0 && b.subsample <= 1.0) {
+                    problems.push(format!("{k}.subsample: must be in (0, 1], got {}", b.subsample));
+                }
+                b.max_features.check(&format!("{k}.max_features"), problems);
+            }
+            ModelConfig::Svm(v) => {
+                if !(v.c.is_finite() && v.c > 0.0) {
+                    problems.push(format!("{k}.c: must be > 0, got {}", v.c));
+                }
+                if let Gamma::Value(g) = v.gamma
+                    && !(g.is_finite() && g > 0.0)
+                {
+                    problems.push(format!("{k}.gamma: must be > 0 or \"scale\", got {g}"));
+                }
+                if v.kernel == KernelKind::Linear && v.gamma != Gamma::default() {
+                    problems.push(format!("{k}.gamma: only the rbf kernel has a gamma"));
+                }
+                if !(v.tol.is_finite() && v.tol > 0.0) {
+                    problems.push(format!("{k}.tol: must be > 0, got {}", v.tol));
+                }
+                at_least(problems, &k, "platt_folds", v.platt_folds, 2);
+            }
+        }
+    }
+}
+
+/// How many features a tree searches per split.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MaxFeatures {
+    /// `"sqrt"` (⌊√p⌋), `"log2"` (⌊log₂ p⌋) or `"all"`.
+    Rule(MaxFeaturesRule),
+    /// A fraction in (0, 1] of the features (at least one).
+    Fraction(f64),
+}
+
+/// The named rules of [`MaxFeatures`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaxFeaturesRule {
+    /// ⌊√p⌋.
+    Sqrt,
+    /// ⌊log₂ p⌋.
+    Log2,
+    /// Every feature.
+    All,
+}
+
+impl MaxFeatures {
+    /// The number of features of `p` (at least 1).
+    pub fn resolve(self, p: usize) -> usize {
+        let n = match self {
+            MaxFeatures::Rule(MaxFeaturesRule::Sqrt) => (p as f64).sqrt() as usize,
+            MaxFeatures::Rule(MaxFeaturesRule::Log2) => (p as f64).log2() as usize,
+            MaxFeatures::Rule(MaxFeaturesRule::All) => p,
+            MaxFeatures::Fraction(f) => (f * p as f64) as usize,
+        };
+        n.clamp(1, p.max(1))
+    }
+
+    fn check(self, key: &str, problems: &mut Vec<String>) {
+        if let MaxFeatures::Fraction(f) = self
+            && !(f > 0.0 && f <= 1.0)
+        {
+            problems
+                .push(format!("{key}: must be \"sqrt\", \"log2\", \"all\" or in (0, 1], got {f}"));
+        }
+    }
+}
+
+/// A random forest (`model = { kind = "random_forest", trees = 500 }`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForestConfig {
+    /// Trees (default 500).
+    #[serde(default = "default_forest_trees")]
+    pub trees: usize,
+    /// Features searched per split (default `"sqrt"`).
+    #[serde(default = "default_sqrt")]
+    pub max_features: MaxFeatures,
+    /// Depth limit (default none: grown until pure).
+    #[serde(default)]
+    pub max_depth: Option<usize>,
+    /// Fewest rows a node needs to be split (default 2).
+    #[serde(default = "default_two")]
+    pub min_samples_split: usize,
+    /// Fewest rows in a leaf (default 1).
+    #[serde(default = "default_one")]
+    pub min_samples_leaf: usize,
+    /// Seed of the bootstrap and feature draws (default: the fusion seed).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+impl Default for ForestConfig {
+    fn default() -> Self {
+        ForestConfig {
+            trees: default_forest_trees(),
+            max_features: default_sqrt(),
+            max_depth: None,
+            min_samples_split: 2,
+            min_samples_leaf: 1,
+            seed: None,
+        }
+    }
+}
+
+/// Gradient boosting (`model = { kind = "gradient_boosting", learning_rate = 0.05 }`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoostingConfig {
+    /// Stages (default 100).
+    #[serde(default = "default_boosting_trees")]
+    pub trees: usize,
+    /// Shrinkage (default 0.1).
+    #[serde(default = "default_learning_rate")]
+    pub learning_rate: f64,
+    /// Depth of each tree (default 3).
+    #[serde(default = "default_three")]
+    pub max_depth: usize,
+    /// Fewest rows a node needs to be split (default 2).
+    #[serde(default = "default_two")]
+    pub min_samples_split: usize,
+    /// Fewest rows in a leaf (default 1).
+    #[serde(default = "default_one")]
+    pub min_samples_leaf: usize,
+    /// Fraction of rows per stage (default 1: deterministic).
+    #[serde(default = "default_subsample")]
+    pub subsample: f64,
+    /// Features searched per split (default `"all"`).
+    #[serde(default = "default_all")]
+    pub max_features: MaxFeatures,
+    /// Seed of row subsamples and feature draws (default: the fusion seed).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+impl Default for BoostingConfig {
+    fn default() -> Self {
+        BoostingConfig {
+            trees: default_boosting_trees(),
+            learning_rate: default_learning_rate(),
+            max_depth: 3,
+            min_samples_split: 2,
+            min_samples_leaf: 1,
+            subsample: 1.0,
+            max_features: default_all(),
+            seed: None,
+        }
+    }
+}
+
+/// An SVM's kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KernelKind {
+    /// Linear.
+    Linear,
+    /// Radial basis function (default).
+    #[default]
+    Rbf,
+}
+
+/// An RBF kernel's γ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Gamma {
+    /// `"scale"`: `1 / (p · var(X))` of the training rows (scikit-learn's default).
+    #[default]
+    #[serde(with = "scale_tag")]
+    Scale,
+    /// A fixed γ > 0.
+    Value(f64),
+}
+
+mod scale_tag {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("scale")
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+        let s = String::deserialize(d)?;
+        if s == "scale" { Ok(()) } else { Err(D::Error::custom("expected \"scale\" or a number")) }
+    }
+}
+
+/// A C-SVM (`model = { kind = "svm", kernel = "rbf", c = 1.0 }`). Standardise the features
+/// first (a `standardize` step): the kernel compares raw scales.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SvmConfig {
+    /// Kernel (default `rbf`).
+    #[serde(default)]
+    pub kernel: KernelKind,
+    /// Box constraint C > 0 (default 1).
+    #[serde(default = "default_c")]
+    pub c: f64,
+    /// RBF γ (default `"scale"`).
+    #[serde(default)]
+    pub gamma: Gamma,
+    /// KKT tolerance (default 1e−3, as scikit-learn).
+    #[serde(default = "default_svm_tol")]
+    pub tol: f64,
+    /// Folds of the out-of-fold decision values Platt's sigmoid is fitted on (default 5).
+    #[serde(default = "default_platt_folds")]
+    pub platt_folds: usize,
+    /// Seed of those folds (default: the fusion seed).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+impl Default for SvmConfig {
+    fn default() -> Self {
+        SvmConfig {
+            kernel: KernelKind::Rbf,
+            c: 1.0,
+            gamma: Gamma::Scale,
+            tol: default_svm_tol(),
+            platt_folds: default_platt_folds(),
+            seed: None,
+        }
+    }
+}
+
+fn default_forest_trees() -> usize {
+    500
+}
+fn default_boosting_trees() -> usize {
+    100
+}
+fn default_learning_rate() -> f64 {
+    0.1
+}
+fn default_subsample() -> f64 {
+    1.0
+}
+fn default_one() -> usize {
+    1
+}
+fn default_two() -> usize {
+    2
+}
+fn default_three() -> usize {
+    3
+}
+fn default_sqrt() -> MaxFeatures {
+    MaxFeatures::Rule(MaxFeaturesRule::Sqrt)
+}
+fn default_all() -> MaxFeatures {
+    MaxFeatures::Rule(MaxFeaturesRule::All)
+}
+fn default_c() -> f64 {
+    1.0
+}
+fn default_svm_tol() -> f64 {
+    1e-3
+}
+fn default_platt_folds() -> usize {
+    5
 }
 
 /// A pipeline: steps fitted in order on the training rows, then a model.
@@ -287,20 +611,7 @@ impl PipelineConfig {
                 }
             }
         }
-        match &self.model {
-            ModelConfig::Logistic { ridge } => {
-                if !(ridge.is_finite() && *ridge >= 0.0) {
-                    problems.push(format!("{key}.model.ridge: must be ≥ 0, got {ridge}"));
-                }
-            }
-            ModelConfig::Lasso {} => {
-                if !matches!(self.steps.last(), Some(StepConfig::Lasso(_))) {
-                    problems.push(format!(
-                        "{key}.model: kind = \"lasso\" needs a lasso step as the last step"
-                    ));
-                }
-            }
-        }
+        self.model.check(key, &self.steps, problems);
     }
 }
 
@@ -555,12 +866,18 @@ impl FusionConfig {
         };
         // (key, folds, the class counts it splits, where): every cross-validation.
         let mut splits: Vec<(String, usize, [usize; 2], String)> = Vec::new();
+        // A pipeline's own cross-validations: lasso steps' folds, an SVM's Platt folds.
         let lasso = |id: SignatureId, counts: [usize; 2], place: &str, splits: &mut Vec<_>| {
-            for (i, step) in pipeline(id).map(|p| p.steps).unwrap_or_default().iter().enumerate() {
+            let Some(p) = pipeline(id) else { return };
+            for (i, step) in p.steps.iter().enumerate() {
                 if let StepConfig::Lasso(l) = step {
                     let what = k(&format!("{}.steps[{i}].folds", id.key()));
                     splits.push((what, l.folds, counts, place.to_string()));
                 }
+            }
+            if let ModelConfig::Svm(v) = &p.model {
+                let what = k(&format!("{}.model.platt_folds", id.key()));
+                splits.push((what, v.platt_folds, counts, place.to_string()));
             }
         };
         let base = [SignatureId::Rasig, SignatureId::Dlsig, SignatureId::RadlsigEarly];

@@ -41,6 +41,7 @@ mod data;
 mod error;
 mod folds;
 mod lasso;
+mod learner;
 mod linalg;
 mod logistic;
 mod pca;
@@ -57,13 +58,15 @@ pub use combat::{
     combat_harmonise, fit_combat,
 };
 pub use config::{
-    CombinedConfig, DlSigConfig, EmptySelectionPolicy, FusionConfig, LassoStepConfig,
-    LateFusionConfig, ModelConfig, PipelineConfig, SignatureId, StackWeights, StepConfig,
+    BoostingConfig, CombinedConfig, DlSigConfig, EmptySelectionPolicy, ForestConfig, FusionConfig,
+    Gamma, KernelKind, LassoStepConfig, LateFusionConfig, MaxFeatures, MaxFeaturesRule,
+    ModelConfig, PipelineConfig, SignatureId, StackWeights, StepConfig, SvmConfig,
 };
 pub use data::{Covariate, CovariateValues, FeatureTable, TrainSet};
 pub use error::{Error, Result};
 pub use folds::stratified_folds;
 pub use lasso::{CvLasso, LambdaRule, LassoPath, LassoSettings, cv_lasso, lasso_path};
+pub use learner::{FittedLearner, Learner, ShapValues, fit_learner};
 pub use logistic::{LogisticFit, logistic_regression, sigmoid};
 pub use pca::{PcaKeep, PcaModel, fit_pca};
 pub use pipeline::{

@@ -21,6 +21,7 @@ use crate::config::{
 use crate::data::{FeatureTable, TrainSet, check_labels};
 use crate::error::{Error, Result};
 use crate::folds::stratified_folds;
+use crate::learner::{FittedLearner, fit_learner};
 use crate::logistic::{LogisticFit, logistic_regression, sigmoid};
 use crate::pipeline::{
     EmptySelection, FittedPipeline, LogitTransform, Transform, fit_pipeline_or_empty,
@@ -72,6 +73,10 @@ pub struct Signature {
     pub intercept: f64,
     /// Terms.
     pub terms: Vec<Term>,
+    /// A non-linear model whose log-odds are added to the formula (random forest, gradient
+    /// boosting, SVM); absent for the linear models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learner: Option<FittedLearner>,
 }
 
 impl Signature {
@@ -110,6 +115,12 @@ impl Signature {
                 *l += term.coefficient * v;
             }
         }
+        if let Some(learner) = &self.learner {
+            let x = cur.select_features(&learner.features, &self.name)?;
+            for (l, v) in lp.iter_mut().zip(learner.model.log_odds(x.values())) {
+                *l += v;
+            }
+        }
         Ok(lp)
     }
 
@@ -135,6 +146,17 @@ impl Signature {
     /// (four decimals; the JSON holds the full values). Feature terms name the preprocessed
     /// feature (`logit(dl_prob)` for a probability), signature terms the component's score.
     pub fn formula(&self) -> String {
+        if let Some(l) = &self.learner {
+            let shown: Vec<&str> = l.features.iter().take(6).map(String::as_str).collect();
+            let more = if l.features.len() > 6 { ", …" } else { "" };
+            return format!(
+                "{} = log-odds of {} on {} features ({}{more})",
+                self.score_name,
+                l.model.describe(),
+                l.features.len(),
+                shown.join(", ")
+            );
+        }
         let mut s = format!("{} = {}", self.score_name, signed(self.intercept));
         let dup_scores = self
             .components
@@ -557,6 +579,7 @@ impl Fitter<'_> {
         }
         let (pipeline, out) = (fit.pipeline, fit.output);
         let names = out.feature_names().to_vec();
+        let mut learner = None;
         let (intercept, terms, model) = match &config.model {
             ModelConfig::Logistic { ridge } => {
                 let fit =
@@ -589,6 +612,15 @@ impl Fitter<'_> {
                     .collect();
                 (l.intercept, terms, None)
             }
+            m @ (ModelConfig::RandomForest(_)
+            | ModelConfig::GradientBoosting(_)
+            | ModelConfig::Svm(_)) => {
+                let what = format!("{}.model ({})", id.key(), m.kind());
+                let fitted = fit_learner(m, out.values(), self.labels, self.config.seed, &what)?
+                    .expect("a non-linear model");
+                learner = Some(FittedLearner { features: names.clone(), model: fitted });
+                (0.0, Vec::new(), None)
+            }
         };
         let (inputs, preprocessing) = pipeline.preprocessing_for(&names);
         let signature = Signature {
@@ -600,6 +632,7 @@ impl Fitter<'_> {
             components: Vec::new(),
             intercept,
             terms,
+            learner,
         };
         let train_linear_predictor = signature.linear_predictor(table)?;
         Ok(FittedSignature {
@@ -645,6 +678,7 @@ impl Fitter<'_> {
             components: Vec::new(),
             intercept,
             terms: Vec::new(),
+            learner: None,
         };
         let train_linear_predictor = signature.linear_predictor(table)?;
         Ok(FittedSignature {
@@ -699,6 +733,7 @@ impl Fitter<'_> {
                 coefficient: fit.coefficients[0],
                 std_error: Some(fit.std_errors[0]),
             }],
+            learner: None,
         };
         let train_linear_predictor = signature.linear_predictor(table)?;
         Ok(FittedSignature {
@@ -877,6 +912,7 @@ impl Fitter<'_> {
             components,
             intercept,
             terms,
+            learner: None,
         };
         let train_linear_predictor = signature.linear_predictor(&self.train.joined()?)?;
         let stack = StackSummary {
