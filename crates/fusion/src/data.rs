@@ -192,6 +192,15 @@ impl FeatureTable {
         }
     }
 
+    /// The same table with column `j`'s values replaced by `values` (one per row).
+    pub(crate) fn with_column(&self, j: usize, values: &[f64]) -> FeatureTable {
+        let mut out = self.clone();
+        for (v, &x) in out.values.column_mut(j).iter_mut().zip(values) {
+            *v = x;
+        }
+        out
+    }
+
     /// The named features, in the order given; `context` names the caller in the error when
     /// one is missing.
     pub fn select_features(&self, names: &[String], context: &str) -> Result<FeatureTable> {

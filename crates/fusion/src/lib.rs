@@ -39,6 +39,7 @@ mod combat;
 mod config;
 mod data;
 mod error;
+mod explain;
 mod folds;
 mod lasso;
 mod learner;
@@ -64,6 +65,10 @@ pub use config::{
 };
 pub use data::{Covariate, CovariateValues, FeatureTable, TrainSet};
 pub use error::{Error, Result};
+pub use explain::{
+    Importance, ImportanceMethod, PermutationSettings, coefficients, mean_abs_shap,
+    permutation_importance, shap_values,
+};
 pub use folds::stratified_folds;
 pub use lasso::{CvLasso, LambdaRule, LassoPath, LassoSettings, cv_lasso, lasso_path};
 pub use learner::{FittedLearner, Learner, ShapValues, fit_learner};

@@ -83,14 +83,7 @@ impl Signature {
     /// The linear predictor (log-odds) for every row of `table`, which must hold every input of
     /// this signature and its components (finite).
     pub fn linear_predictor(&self, table: &FeatureTable) -> Result<Vec<f64>> {
-        let mut cur = table.select_features(&self.inputs, &self.name)?;
-        cur.check_finite("new data")?;
-        for t in &self.preprocessing {
-            if let Transform::Logit(l) = t {
-                check_probability(&cur, &l.feature)?;
-            }
-            cur = t.apply(&cur)?;
-        }
+        let cur = self.preprocess(table)?;
         let mut lp = vec![self.intercept; table.n_rows()];
         for term in &self.terms {
             let values: Vec<f64> = match term.source {
@@ -122,6 +115,20 @@ impl Signature {
             }
         }
         Ok(lp)
+    }
+
+    /// The inputs of this signature read from `table` (finite) and put through its
+    /// preprocessing: the features its terms and learner read.
+    pub fn preprocess(&self, table: &FeatureTable) -> Result<FeatureTable> {
+        let mut cur = table.select_features(&self.inputs, &self.name)?;
+        cur.check_finite("new data")?;
+        for t in &self.preprocessing {
+            if let Transform::Logit(l) = t {
+                check_probability(&cur, &l.feature)?;
+            }
+            cur = t.apply(&cur)?;
+        }
+        Ok(cur)
     }
 
     /// Predicted probabilities `1 / (1 + e^{−lp})`.
