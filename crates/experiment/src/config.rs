@@ -38,6 +38,7 @@
 //! bootstrap = 2000               # stratified bootstrap resamples for the metric CIs (0 = off)
 //! conf_level = 0.95
 //! threshold_from = "train"       # Youden thresholds chosen on this split, applied to all
+//! permutation_repeats = 100      # permutation importance on each evaluated split (0 = off)
 //! ```
 //!
 //! Every section rejects unknown keys, naming them. This is the raw configuration as written;
@@ -302,6 +303,14 @@ pub struct EvaluationSection {
     /// Split on which Youden thresholds are chosen (then applied to every split).
     #[serde(default = "default_threshold_from")]
     pub threshold_from: Option<String>,
+    /// Repeats of the permutation importance on each evaluated split (a stratified bootstrap
+    /// resample and a permutation each; 0 = off).
+    #[serde(default = "default_permutation_repeats")]
+    pub permutation_repeats: usize,
+}
+
+fn default_permutation_repeats() -> usize {
+    100
 }
 
 impl Default for EvaluationSection {
@@ -310,6 +319,7 @@ impl Default for EvaluationSection {
             bootstrap: default_bootstrap(),
             conf_level: default_conf_level(),
             threshold_from: default_threshold_from(),
+            permutation_repeats: default_permutation_repeats(),
         }
     }
 }

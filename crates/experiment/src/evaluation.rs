@@ -13,6 +13,7 @@ use radlsig_evaluate::{
 use crate::cnn::CnnOutputs;
 use crate::cohort::Cohort;
 use crate::error::{Error, Result};
+use crate::explanations::{explanations_table, shap_table};
 use crate::lock::{Lock, resolved_config};
 use crate::observer::Observer;
 use crate::plan::Experiment;
@@ -69,6 +70,14 @@ pub(crate) fn run(
     }
     write_bytes(&dir.join("signature.json"), fitted.to_json()?.as_bytes())?;
     write_table(&dir.join("predictions.parquet"), &mut fitted.long_predictions()?)?;
+    let explanations = explanations_table(&fitted.explanations)?;
+    write_bytes(
+        &dir.join("explanations.csv"),
+        &csv_bytes(&explanations).map_err(evaluate("explanations.csv"))?,
+    )?;
+    if !fitted.shap.is_empty() {
+        write_table(&dir.join("shap.parquet"), &mut shap_table(&fitted.shap)?)?;
+    }
     for (name, table) in [
         ("metrics.csv", &evaluation.metrics),
         ("comparisons.csv", &evaluation.comparisons),
@@ -92,6 +101,7 @@ pub(crate) fn run(
         cnn_dirs: cnn.map_or(&[], |c| c.model_dirs.as_slice()),
         dropped: &fitted.dropped,
         warnings: &fitted.warnings,
+        explanations: &fitted.explanations,
         lock: &lock,
         roc_svg: &roc,
     });

@@ -48,6 +48,7 @@ mod config;
 mod demo;
 mod error;
 mod evaluation;
+mod explanations;
 mod extract;
 mod features;
 mod fits;

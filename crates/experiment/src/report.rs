@@ -10,6 +10,7 @@ use radlsig_evaluate::Evaluation;
 use radlsig_fusion::SignatureSet;
 
 use crate::config::ExperimentConfig;
+use crate::explanations::ExplanationRow;
 use crate::fits::Fit;
 use crate::lock::Lock;
 use crate::signatures::FitWarning;
@@ -181,6 +182,7 @@ pub(crate) struct ReportInput<'a> {
     pub cnn_dirs: &'a [(String, PathBuf)],
     pub dropped: &'a BTreeMap<String, Vec<String>>,
     pub warnings: &'a [FitWarning],
+    pub explanations: &'a [ExplanationRow],
     pub lock: &'a Lock,
     pub roc_svg: &'a str,
 }
@@ -208,6 +210,140 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
 /// How each fit's stacks (late fusion, combined model) weighed their components, with the
 /// components' out-of-fold AUCs on the training rows: where a component sits at 0.5 there, the
 /// stack has nothing to gain from it.
+/// The top features of each signature of the first fit: permutation importance on the first
+/// evaluated split (with its CI), else |standardised coefficient| or mean |SHAP| on the
+/// training rows.
+fn explanations_section(o: &mut String, rows: &[ExplanationRow], fit: Option<&str>) {
+    let Some(fit) = fit else { return };
+    let rows: Vec<&ExplanationRow> = rows.iter().filter(|r| r.fit == fit).collect();
+    if rows.is_empty() {
+        return;
+    }
+    o.push_str(
+        "<h3>What drives each signature</h3>\n<p>The ten most important features of each \
+         signature. Permutation importance: the mean drop in AUC when the feature's values are \
+         permuted among the rows of the evaluated split, over stratified bootstrap resamples, \
+         with its percentile interval (an interval that covers 0: no evidence the feature \
+         matters). Without an evaluated split: |standardised coefficient| (log-odds per \
+         training SD) or mean |SHAP| on the training rows. All values are in \
+         <code>explanations.csv</code>; per-row SHAP values of tree models in \
+         <code>shap.parquet</code>.</p>\n",
+    );
+    let mut signatures: Vec<&str> = Vec::new();
+    for r in &rows {
+        if !signatures.contains(&r.signature.as_str()) {
+            signatures.push(&r.signature);
+        }
+    }
+    for sig in signatures {
+        let mine: Vec<&&ExplanationRow> = rows.iter().filter(|r| r.signature == sig).collect();
+        let pick = |method: &str, split: Option<&str>| -> Vec<&&ExplanationRow> {
+            let first = mine
+                .iter()
+                .find(|r| {
+                    r.importance.method.as_str() == method && split.is_none_or(|s| r.split == s)
+                })
+                .map(|r| r.split.clone());
+            mine.iter()
+                .filter(|r| {
+                    r.importance.method.as_str() == method && Some(&r.split) == first.as_ref()
+                })
+                .copied()
+                .collect()
+        };
+        let (chosen, title) = {
+            let perm = pick("permutation_auc", None);
+            if !perm.is_empty() {
+                let split = perm[0].split.clone();
+                (perm, format!("{sig}: permutation importance (ΔAUC) on {split}"))
+            } else {
+                let c = pick("standardised_coefficient", Some("train"));
+                if !c.is_empty() {
+                    (c, format!("{sig}: |standardised coefficient| (training rows)"))
+                } else {
+                    (
+                        pick("mean_abs_shap", Some("train")),
+                        format!("{sig}: mean |SHAP| (training rows)"),
+                    )
+                }
+            }
+        };
+        if chosen.is_empty() {
+            continue;
+        }
+        let mut bars: Vec<(String, f64, Option<(f64, f64)>)> = chosen
+            .iter()
+            .map(|r| {
+                let v = r.importance.value;
+                let v = if r.importance.ci.is_none() { v.abs() } else { v };
+                (r.importance.feature.clone(), v, r.importance.ci)
+            })
+            .collect();
+        bars.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        bars.truncate(10);
+        o.push_str(&importance_svg(&title, &bars));
+        o.push('\n');
+    }
+}
+
+/// A horizontal bar chart of (label, value, optional CI), largest first.
+fn importance_svg(title: &str, bars: &[(String, f64, Option<(f64, f64)>)]) -> String {
+    let (label_w, plot_w, row_h, top) = (300.0, 360.0, 22.0, 30.0);
+    let lo = bars.iter().map(|b| b.2.map_or(b.1, |c| c.0)).fold(0.0_f64, f64::min);
+    let hi = bars.iter().map(|b| b.2.map_or(b.1, |c| c.1)).fold(0.0_f64, f64::max);
+    let span = if hi - lo > 0.0 { hi - lo } else { 1.0 };
+    let x = |v: f64| label_w + (v - lo) / span * plot_w;
+    let height = top + row_h * bars.len() as f64 + 24.0;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"12\"><text x=\"4\" y=\"16\" \
+         font-weight=\"bold\">{}</text>",
+        esc(title),
+        w = label_w + plot_w + 20.0
+    );
+    for (i, (label, v, ci)) in bars.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let (a, b) = if *v >= 0.0 { (x(0.0), x(*v)) } else { (x(*v), x(0.0)) };
+        let shown: String = if label.chars().count() > 44 {
+            format!("{}…", label.chars().take(43).collect::<String>())
+        } else {
+            label.clone()
+        };
+        let _ = write!(
+            s,
+            "<text x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{}</text><rect x=\"{a:.1}\" \
+             y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h}\" fill=\"#4a78b5\"><title>{}: {v:.4}</title></rect>",
+            esc(&shown),
+            esc(label),
+            tx = label_w - 6.0,
+            ty = y + 14.0,
+            w = (b - a).max(0.5),
+            h = row_h - 6.0
+        );
+        if let Some((l, u)) = ci {
+            let cy = y + (row_h - 6.0) / 2.0;
+            let _ = write!(
+                s,
+                "<line x1=\"{:.1}\" y1=\"{cy:.1}\" x2=\"{:.1}\" y2=\"{cy:.1}\" stroke=\"black\"/>",
+                x(*l),
+                x(*u)
+            );
+        }
+    }
+    let base = top + row_h * bars.len() as f64;
+    let _ = write!(
+        s,
+        "<line x1=\"{z:.1}\" y1=\"{top}\" x2=\"{z:.1}\" y2=\"{base}\" stroke=\"#888\"/>\
+         <text x=\"{l:.1}\" y=\"{ty}\">{lo:.3}</text><text x=\"{r:.1}\" y=\"{ty}\" \
+         text-anchor=\"end\">{hi:.3}</text></svg>",
+        z = x(0.0),
+        l = label_w,
+        r = label_w + plot_w,
+        ty = base + 16.0
+    );
+    s
+}
+
 fn stack_table(o: &mut String, sets: &[(String, SignatureSet)]) {
     let mut rows = Vec::new();
     for (fit, set) in sets {
@@ -363,6 +499,7 @@ pub(crate) fn html(r: &ReportInput<'_>) -> String {
         }
     }
     stack_table(&mut o, r.sets);
+    explanations_section(&mut o, r.explanations, r.sets.first().map(|(f, _)| f.as_str()));
     if !r.warnings.is_empty() {
         o.push_str(
             "<h3>Warnings</h3>\n<p>What the fits worked around. A selection that keeps no \

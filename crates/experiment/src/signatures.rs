@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::{Column, DataFrame};
-use radlsig_fusion::{SignatureId, SignatureSet, fit_signatures, sigmoid};
+use radlsig_fusion::{PermutationSettings, SignatureId, SignatureSet, fit_signatures, sigmoid};
 
 use crate::cohort::Cohort;
 use crate::error::{Error, Result};
+use crate::explanations::{ExplanationRow, ShapRow, explain_fit};
 use crate::plan::Experiment;
 use crate::tables::{RawTable, blocks_for, clinical_table};
 
@@ -48,6 +49,10 @@ pub(crate) struct Fitted {
     /// What the fits worked around (an empty selection, a constant stack component), fit by
     /// fit.
     pub warnings: Vec<FitWarning>,
+    /// What drives each signature (`explanations.csv`), fit by fit.
+    pub explanations: Vec<ExplanationRow>,
+    /// TreeSHAP values of the tree models' predicted rows (`shap.parquet`).
+    pub shap: Vec<ShapRow>,
 }
 
 /// A warning of one signature of one fit.
@@ -79,6 +84,13 @@ pub(crate) fn run(
     let mut rows: Vec<PredictionRow> = Vec::new();
     let mut dropped_all: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut warnings = Vec::new();
+    let (mut explanations, mut shap) = (Vec::new(), Vec::new());
+    let permutation = PermutationSettings {
+        repeats: config.evaluation.permutation_repeats,
+        conf_level: config.evaluation.conf_level,
+        seed: config.seed,
+    };
+    let ids: Vec<String> = m.cases.iter().map(|c| c.id.clone()).collect();
     for (f, fit) in cohort.fits.iter().enumerate() {
         let clinical = config
             .clinical
@@ -127,6 +139,10 @@ pub(crate) fn run(
                 warning: w.clone(),
             }));
         }
+        let (e, s) =
+            explain_fit(fit, &set.signatures, &blocks, &ids, &cohort.labels, &permutation)?;
+        explanations.extend(e);
+        shap.extend(s);
         sets.push((fit.name.clone(), set));
     }
     let signatures: Vec<(String, String)> = sets[0]
@@ -135,7 +151,7 @@ pub(crate) fn run(
         .iter()
         .map(|s| (column_name(s.signature.id).to_string(), s.signature.id.name().to_string()))
         .collect();
-    Ok(Fitted { sets, rows, dropped: dropped_all, signatures, warnings })
+    Ok(Fitted { sets, rows, dropped: dropped_all, signatures, warnings, explanations, shap })
 }
 
 impl Fitted {

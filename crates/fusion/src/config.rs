@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::combat::CombatConfig;
 use crate::error::{Error, Result};
 use crate::lasso::{LambdaRule, LassoSettings};
+use crate::search::SearchConfig;
 use crate::selection::CorrelationMethod;
 
 /// One step of a pipeline, tagged by `kind`.
@@ -520,6 +521,10 @@ pub struct PipelineConfig {
     /// The final model.
     #[serde(default)]
     pub model: ModelConfig,
+    /// A hyper-parameter search over this pipeline's settings, scored by inner
+    /// cross-validation of the training rows (module `search`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchConfig>,
 }
 
 impl PipelineConfig {
@@ -536,10 +541,14 @@ impl PipelineConfig {
                 StepConfig::Lasso(LassoStepConfig::default()),
             ],
             model: ModelConfig::default(),
+            search: None,
         }
     }
 
-    fn check(&self, key: &str, problems: &mut Vec<String>) {
+    pub(crate) fn check(&self, key: &str, problems: &mut Vec<String>) {
+        if let Some(s) = &self.search {
+            s.check(&format!("{key}.search"), problems);
+        }
         for (i, step) in self.steps.iter().enumerate() {
             let k = format!("{key}.steps[{i}]");
             match step {
@@ -627,6 +636,9 @@ pub enum DlSigConfig {
         /// Model, as in [`PipelineConfig`].
         #[serde(default)]
         model: ModelConfig,
+        /// Search, as in [`PipelineConfig`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        search: Option<SearchConfig>,
     },
     /// The CNN's own probability (one column of the deep block) recalibrated by a logistic
     /// regression on its logit.
@@ -645,9 +657,11 @@ impl DlSigConfig {
     /// The pipeline when DLsig is built from features.
     pub fn pipeline(&self) -> Option<PipelineConfig> {
         match self {
-            DlSigConfig::Features { steps, model } => {
-                Some(PipelineConfig { steps: steps.clone(), model: model.clone() })
-            }
+            DlSigConfig::Features { steps, model, search } => Some(PipelineConfig {
+                steps: steps.clone(),
+                model: model.clone(),
+                search: search.clone(),
+            }),
             DlSigConfig::Probability { .. } => None,
         }
     }
@@ -837,7 +851,11 @@ impl FusionConfig {
         let p = PipelineConfig::recommended();
         FusionConfig {
             rasig: Some(p.clone()),
-            dlsig: Some(DlSigConfig::Features { steps: p.steps.clone(), model: p.model.clone() }),
+            dlsig: Some(DlSigConfig::Features {
+                steps: p.steps.clone(),
+                model: p.model.clone(),
+                search: None,
+            }),
             radlsig_early: Some(p),
             radlsig_late: Some(LateFusionConfig::default()),
             ..FusionConfig::default()
@@ -866,18 +884,35 @@ impl FusionConfig {
         };
         // (key, folds, the class counts it splits, where): every cross-validation.
         let mut splits: Vec<(String, usize, [usize; 2], String)> = Vec::new();
-        // A pipeline's own cross-validations: lasso steps' folds, an SVM's Platt folds.
+        // A pipeline's own cross-validations: a search's inner folds, then in every candidate
+        // (fitted on an inner fold's training part) lasso steps' folds and an SVM's Platt folds.
         let lasso = |id: SignatureId, counts: [usize; 2], place: &str, splits: &mut Vec<_>| {
             let Some(p) = pipeline(id) else { return };
-            for (i, step) in p.steps.iter().enumerate() {
-                if let StepConfig::Lasso(l) = step {
-                    let what = k(&format!("{}.steps[{i}].folds", id.key()));
-                    splits.push((what, l.folds, counts, place.to_string()));
+            let (pipelines, counts, place) = match &p.search {
+                Some(s) => {
+                    let what = k(&format!("{}.search.folds", id.key()));
+                    splits.push((what, s.folds, counts, place.to_string()));
+                    let seed = s.seed.unwrap_or(self.seed);
+                    let all = s.candidates(&p, id.key(), seed).unwrap_or_default();
+                    let at = format!(
+                        " (in the training part of a {} fold)",
+                        k(&format!("{}.search", id.key()))
+                    );
+                    (all.into_iter().map(|c| c.pipeline).collect(), inner(counts, s.folds), at)
                 }
-            }
-            if let ModelConfig::Svm(v) = &p.model {
-                let what = k(&format!("{}.model.platt_folds", id.key()));
-                splits.push((what, v.platt_folds, counts, place.to_string()));
+                None => (vec![p], counts, place.to_string()),
+            };
+            for p in pipelines {
+                for (i, step) in p.steps.iter().enumerate() {
+                    if let StepConfig::Lasso(l) = step {
+                        let what = k(&format!("{}.steps[{i}].folds", id.key()));
+                        splits.push((what, l.folds, counts, place.clone()));
+                    }
+                }
+                if let ModelConfig::Svm(v) = &p.model {
+                    let what = k(&format!("{}.model.platt_folds", id.key()));
+                    splits.push((what, v.platt_folds, counts, place.clone()));
+                }
             }
         };
         let base = [SignatureId::Rasig, SignatureId::Dlsig, SignatureId::RadlsigEarly];
@@ -964,6 +999,31 @@ impl FusionConfig {
         }
         if let Some(p) = &self.clinical {
             p.check(&k("clinical"), &mut problems);
+        }
+        // Every candidate of a search, drawn with the seed the fit will use.
+        for id in [
+            SignatureId::Rasig,
+            SignatureId::Dlsig,
+            SignatureId::RadlsigEarly,
+            SignatureId::Clinical,
+        ] {
+            let p = match id {
+                SignatureId::Rasig => self.rasig.clone(),
+                SignatureId::Dlsig => self.dlsig.as_ref().and_then(DlSigConfig::pipeline),
+                SignatureId::RadlsigEarly => self.radlsig_early.clone(),
+                _ => self.clinical.clone(),
+            };
+            if let Some(p) = p
+                && let Some(s) = &p.search
+                && let Err(Error::Config { problems: mine }) =
+                    s.candidates(&p, &k(id.key()), s.seed.unwrap_or(self.seed))
+            {
+                for m in mine {
+                    if !problems.contains(&m) {
+                        problems.push(m);
+                    }
+                }
+            }
         }
         if let Some(c) = &self.combined {
             let key = k("combined");

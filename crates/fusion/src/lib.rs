@@ -47,6 +47,7 @@ mod linalg;
 mod logistic;
 mod pca;
 mod pipeline;
+mod search;
 mod selection;
 mod shap;
 mod signature;
@@ -77,6 +78,10 @@ pub use pca::{PcaKeep, PcaModel, fit_pca};
 pub use pipeline::{
     CvCurve, EmptySelection, FittedPipeline, FittedStep, LassoSelection, LogitTransform,
     PipelineFit, Transform, fit_pipeline, fit_pipeline_or_empty,
+};
+pub use search::{
+    CandidateScore, Distribution, SearchConfig, SearchMethod, SearchMetric, SearchSummary,
+    SpaceValue,
 };
 pub use selection::{
     CorrelationMethod, FeatureFilter, MannWhitney, column_variances, correlation_filter,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{
     DlSigConfig, EmptySelectionPolicy, FusionConfig, ModelConfig, PipelineConfig, SignatureId,
-    StackWeights,
+    StackWeights, StepConfig,
 };
 use crate::data::{FeatureTable, TrainSet, check_labels};
 use crate::error::{Error, Result};
@@ -24,8 +24,9 @@ use crate::folds::stratified_folds;
 use crate::learner::{FittedLearner, fit_learner};
 use crate::logistic::{LogisticFit, logistic_regression, sigmoid};
 use crate::pipeline::{
-    EmptySelection, FittedPipeline, LogitTransform, Transform, fit_pipeline_or_empty,
+    EmptySelection, FittedPipeline, LogitTransform, PipelineFit, Transform, fit_pipeline_or_empty,
 };
+use crate::search::{SearchConfig, SearchSummary, describe, evaluate_candidates, fold_score};
 
 /// Probabilities of a `dl_prob` column are clamped to `[1e−7, 1 − 1e−7]` before the logit (a
 /// float32 softmax saturates at about that distance from 0 and 1).
@@ -410,12 +411,16 @@ pub struct FittedSignature {
     /// prints them as warnings and the report lists them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<FitWarning>,
+    /// The hyper-parameter search that chose this signature's pipeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchSummary>,
 }
 
 impl FittedSignature {
     /// Whether this is the intercept-only model: no term, a constant score.
     pub fn is_intercept_only(&self) -> bool {
-        self.signature.terms.iter().all(|t| t.coefficient == 0.0)
+        self.signature.learner.is_none()
+            && self.signature.terms.iter().all(|t| t.coefficient == 0.0)
     }
 }
 
@@ -579,15 +584,119 @@ impl Fitter<'_> {
         config: &PipelineConfig,
         table: &FeatureTable,
     ) -> Result<FittedSignature> {
+        if let Some(search) = &config.search {
+            return self.fit_searched(id, config, search, table);
+        }
         let train = TrainSet::new(table, self.labels)?;
         let fit = fit_pipeline_or_empty(&config.steps, &train, self.config.seed, id.key())?;
+        self.finish_pipeline_signature(id, &config.model, fit, table)
+    }
+
+    /// `id` fitted by the best candidate of `search` (module `search`): every candidate scored
+    /// by an inner cross-validation of these training rows, then the winner refitted on all of
+    /// them. Candidates with the same steps share each inner fold's fitted steps.
+    fn fit_searched(
+        &self,
+        id: SignatureId,
+        config: &PipelineConfig,
+        search: &SearchConfig,
+        table: &FeatureTable,
+    ) -> Result<FittedSignature> {
+        let seed = search.seed.unwrap_or(self.config.seed);
+        let key = format!("fusion.{}", id.key());
+        let candidates = search.candidates(config, &key, seed)?;
+        let fold_ids = stratified_folds(self.labels, search.folds, seed)?;
+        // Distinct step lists and, per (steps, fold), the steps fitted on the inner training
+        // part with its held-out rows.
+        let mut groups: Vec<&[StepConfig]> = Vec::new();
+        let group_of: Vec<usize> = candidates
+            .iter()
+            .map(|c| match groups.iter().position(|g| *g == c.pipeline.steps.as_slice()) {
+                Some(g) => g,
+                None => {
+                    groups.push(&c.pipeline.steps);
+                    groups.len() - 1
+                }
+            })
+            .collect();
+        struct InnerFold {
+            train: FeatureTable,
+            labels: Vec<u8>,
+            test: FeatureTable,
+            test_labels: Vec<u8>,
+        }
+        let inner: Vec<InnerFold> = (0..search.folds)
+            .map(|f| {
+                let (tr, te) = radlsig_stats::fold_split(&fold_ids, f);
+                InnerFold {
+                    train: table.select_rows(&tr),
+                    labels: tr.iter().map(|&i| self.labels[i]).collect(),
+                    test: table.select_rows(&te),
+                    test_labels: te.iter().map(|&i| self.labels[i]).collect(),
+                }
+            })
+            .collect();
+        let pairs: Vec<(usize, usize)> =
+            (0..groups.len()).flat_map(|g| (0..search.folds).map(move |f| (g, f))).collect();
+        let steps_fitted: Vec<std::result::Result<PipelineFit, String>> = pairs
+            .par_iter()
+            .map(|&(g, f)| {
+                let fold = &inner[f];
+                let train = TrainSet::new(&fold.train, &fold.labels).map_err(|e| e.to_string())?;
+                fit_pipeline_or_empty(groups[g], &train, self.config.seed, id.key())
+                    .map_err(|e| e.to_string())
+            })
+            .collect();
+        let (scores, best) = evaluate_candidates(&candidates, search, |c, f| {
+            let fold = &inner[f];
+            let fit = steps_fitted[group_of[c] * search.folds + f].clone()?;
+            let fitter = Fitter { config: self.config, train: self.train, labels: &fold.labels };
+            let fitted = fitter
+                .finish_pipeline_signature(id, &candidates[c].pipeline.model, fit, &fold.train)
+                .map_err(|e| e.to_string())?;
+            let lp = fitted.signature.linear_predictor(&fold.test).map_err(|e| e.to_string())?;
+            Ok(fold_score(search.metric, &lp, &fold.test_labels))
+        });
+        let Some(best) = best else {
+            let reasons: Vec<String> = scores
+                .iter()
+                .map(|c| {
+                    format!("{}: {}", describe(&c.settings), c.failure.as_deref().unwrap_or(""))
+                })
+                .collect();
+            return Err(Error::Config {
+                problems: vec![format!(
+                    "{key}.search: every candidate failed in the inner cross-validation ({})",
+                    reasons.join("; ")
+                )],
+            });
+        };
+        let mut fitted = self.fit_pipeline_signature(id, &candidates[best].pipeline, table)?;
+        fitted.search = Some(SearchSummary {
+            metric: search.metric,
+            folds: search.folds,
+            method: search.method,
+            candidates: scores,
+            best,
+        });
+        Ok(fitted)
+    }
+
+    /// The signature of a fitted pipeline `fit` (of these training rows `table`) and `model`.
+    fn finish_pipeline_signature(
+        &self,
+        id: SignatureId,
+        model: &ModelConfig,
+        fit: PipelineFit,
+        table: &FeatureTable,
+    ) -> Result<FittedSignature> {
         if let Some(empty) = &fit.empty {
             return self.intercept_only(id, empty, fit.pipeline, table);
         }
         let (pipeline, out) = (fit.pipeline, fit.output);
         let names = out.feature_names().to_vec();
         let mut learner = None;
-        let (intercept, terms, model) = match &config.model {
+        let (intercept, terms, model) = match model {
             ModelConfig::Logistic { ridge } => {
                 let fit =
                     logistic_regression(out.values(), self.labels, *ridge, id.name(), &names)?;
@@ -650,6 +759,7 @@ impl Fitter<'_> {
             stack_inputs: None,
             stack: None,
             warnings: Vec::new(),
+            search: None,
         })
     }
 
@@ -700,6 +810,7 @@ impl Fitter<'_> {
                  logit of the training prevalence {prevalence:.3}: AUC 0.5)",
                 id.name()
             ))],
+            search: None,
         })
     }
 
@@ -751,6 +862,7 @@ impl Fitter<'_> {
             stack_inputs: None,
             stack: None,
             warnings: Vec::new(),
+            search: None,
         })
     }
 
@@ -941,6 +1053,7 @@ impl Fitter<'_> {
             stack_inputs: Some(oof),
             stack: Some(stack),
             warnings,
+            search: None,
         })
     }
 
