@@ -109,8 +109,9 @@ fn replay(lock: &Path, runs: &Path) -> Output {
     bin().args(["run", "--lock"]).arg(lock).arg("--runs").arg(runs).output().unwrap()
 }
 
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "features.parquet",
+    "explanations.csv",
     "embeddings.parquet",
     "predictions.parquet",
     "metrics.csv",
@@ -418,6 +419,86 @@ fn a_fold_whose_selection_keeps_nothing_gets_the_intercept_only_model_not_an_abo
         let expected = ((pos - held_pos) / (n - held - (pos - held_pos))).ln();
         assert!((lp[rows[0]] - expected).abs() < 1e-12, "{fit}: {} vs {expected}", lp[rows[0]]);
     }
+}
+
+/// A hyper-parameter search in `radlsig run`: inside each fit's training rows only (changed
+/// validation images leave signature.json as it was), replayed by its lock, reported with the
+/// winner and its inner score, nested in a k-fold split (one search per fold), and explained
+/// (permutation importance on the evaluated split; SHAP values when a forest wins).
+#[test]
+fn a_search_is_nested_in_the_fits_leaks_nothing_is_replayed_and_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = cohort(tmp.path());
+    let search = "[fusion.rasig.search]\nfolds = 3\nspace = { \"model\" = [{ kind = \"logistic\", \
+                  ridge = 0.1 }, { kind = \"random_forest\", trees = 30 }], \"steps[2].k\" = [2, 3] }\n";
+    let with_search = |split: &str| {
+        radiomics_only(&config_text(&manifest, split))
+            .replace("[evaluation]", &format!("{search}[evaluation]\npermutation_repeats = 20"))
+    };
+    let config = write_config(tmp.path(), &with_search("method = \"manifest\""));
+    let runs_a = tmp.path().join("a");
+    ok(run(&config, &runs_a), "run with a search");
+    let a = runs_a.join("t");
+    let signature = std::fs::read_to_string(a.join("signature.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&signature).unwrap();
+    let rasig = &json["signatures"][0];
+    assert_eq!(rasig["search"]["candidates"].as_array().unwrap().len(), 4, "{signature}");
+    let report = std::fs::read_to_string(a.join("report.html")).unwrap();
+    assert!(report.contains("<h3>Hyper-parameter search</h3>") && report.contains("AUC 0."));
+    assert!(report.contains("<h3>What drives each signature</h3>"));
+    let explanations = std::fs::read_to_string(a.join("explanations.csv")).unwrap();
+    assert!(
+        explanations
+            .lines()
+            .any(|l| l.starts_with("main,RAsig,val,") && l.contains(",permutation_auc,")),
+        "{explanations}"
+    );
+    let forest = rasig["signature"]["learner"]["model"]["kind"] == "random_forest";
+    assert_eq!(a.join("shap.parquet").exists(), forest);
+
+    // The lock replays the search to the same outputs.
+    let replayed = tmp.path().join("replayed");
+    ok(replay(&a.join("run.lock.toml"), &replayed), "replay of a search");
+    for name in ["signature.json", "predictions.parquet", "explanations.csv", "metrics.csv"] {
+        let (x, y) = (
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(replayed.join("t").join(name)).unwrap(),
+        );
+        assert!(x == y, "{name} differs after the replay");
+    }
+
+    // Changed validation images: the search and the signature do not move.
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    for l in lines {
+        let r: Vec<&str> = l.split(',').collect();
+        if r[col("split")] == "val" {
+            let path = manifest.parent().unwrap().join(r[col("Image")]);
+            let mut image = radlsig_volume::read_volume(&path).unwrap();
+            image.data_mut().mapv_inplace(|v| (1.3 * v + 7.0).round());
+            radlsig_volume::write_volume(&image, &path).unwrap();
+        }
+    }
+    let runs_b = tmp.path().join("b");
+    ok(run(&config, &runs_b), "run with changed validation images");
+    let again = std::fs::read_to_string(runs_b.join("t").join("signature.json")).unwrap();
+    assert_eq!(signature, again, "the search saw the validation rows");
+
+    // Nested cross-validation: one search per outer fold, each on that fold's training rows.
+    let config = write_config(tmp.path(), &with_search("method = \"kfold\"\nfolds = 3"));
+    let runs_k = tmp.path().join("k");
+    ok(run(&config, &runs_k), "nested cross-validation");
+    let k = runs_k.join("t");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(k.join("signature.json")).unwrap()).unwrap();
+    for f in 1..=3 {
+        let s = &json[format!("r1f{f}")]["signatures"][0]["search"];
+        assert_eq!(s["folds"], 3, "fit r1f{f}: {s}");
+    }
+    let report = std::fs::read_to_string(k.join("report.html")).unwrap();
+    assert!(report.contains("<td>r1f3</td><td>RAsig</td>"), "no search row for r1f3");
 }
 
 #[test]

@@ -210,6 +210,70 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
 /// How each fit's stacks (late fusion, combined model) weighed their components, with the
 /// components' out-of-fold AUCs on the training rows: where a component sits at 0.5 there, the
 /// stack has nothing to gain from it.
+/// Which pipeline each hyper-parameter search chose, per fit, on which inner metric.
+fn search_table(o: &mut String, sets: &[(String, SignatureSet)]) {
+    let mut rows = Vec::new();
+    for (fit, set) in sets {
+        for s in &set.signatures {
+            let Some(search) = &s.search else { continue };
+            let w = search.winner();
+            let scored = search.candidates.iter().filter(|c| c.score.is_some()).count();
+            let runner_up = search
+                .candidates
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| *i != search.best && c.score.is_some())
+                .map(|(_, c)| c.score.unwrap())
+                .fold(None, |best: Option<f64>, v| {
+                    Some(match (best, search.metric) {
+                        (None, _) => v,
+                        (Some(b), radlsig_fusion::SearchMetric::Auc) => b.max(v),
+                        (Some(b), radlsig_fusion::SearchMetric::LogLoss) => b.min(v),
+                    })
+                });
+            let settings: Vec<String> =
+                w.settings.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            rows.push(vec![
+                fit.clone(),
+                s.signature.id.name().to_string(),
+                format!(
+                    "{} of {} ({}; {} failed)",
+                    search.best + 1,
+                    search.candidates.len(),
+                    match search.method {
+                        radlsig_fusion::SearchMethod::Grid => "grid",
+                        radlsig_fusion::SearchMethod::Random => "random",
+                    },
+                    search.candidates.len() - scored
+                ),
+                settings.join(", "),
+                format!(
+                    "{} {:.3} ± {:.3} ({}-fold)",
+                    search.metric.as_str(),
+                    w.score.unwrap_or(f64::NAN),
+                    w.sd.unwrap_or(f64::NAN),
+                    search.folds
+                ),
+                runner_up.map_or("–".into(), |v| format!("{v:.3}")),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    o.push_str(
+        "<h3>Hyper-parameter search</h3>\n<p>Each search scored its candidates by an inner \
+         stratified cross-validation of the fit's training rows only (every step and the model \
+         refitted in each inner fold), then refitted the winner on all of them. Every \
+         candidate's score is in <code>signature.json</code> (<code>search</code>).</p>\n",
+    );
+    table(
+        o,
+        &["fit", "signature", "winner", "settings", "inner score (mean ± SD)", "next best"],
+        &rows,
+    );
+}
+
 /// The top features of each signature of the first fit: permutation importance on the first
 /// evaluated split (with its CI), else |standardised coefficient| or mean |SHAP| on the
 /// training rows.
@@ -499,6 +563,7 @@ pub(crate) fn html(r: &ReportInput<'_>) -> String {
         }
     }
     stack_table(&mut o, r.sets);
+    search_table(&mut o, r.sets);
     explanations_section(&mut o, r.explanations, r.sets.first().map(|(f, _)| f.as_str()));
     if !r.warnings.is_empty() {
         o.push_str(

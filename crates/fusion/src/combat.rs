@@ -635,9 +635,9 @@ impl CombatModel {
 
     /// The same model restricted to `keep` (a subset of its features, in that order).
     pub(crate) fn restrict(&self, keep: &[String]) -> CombatModel {
-        let idx: Vec<usize> = keep
-            .iter()
-            .map(|k| self.features.iter().position(|f| f == k).expect("keep ⊆ features"))
+        let idx: Vec<usize> = crate::data::positions(&self.features, keep)
+            .into_iter()
+            .map(|j| j.expect("keep ⊆ features"))
             .collect();
         let pick = |v: &Vec<f64>| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
         CombatModel {

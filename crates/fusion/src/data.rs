@@ -28,6 +28,17 @@ impl CovariateValues {
     }
 }
 
+/// The position of each of `names` in `all` (`None` where absent): a linear search for short
+/// lists, a hash map once that would be quadratic (wide tables).
+pub(crate) fn positions(all: &[String], names: &[String]) -> Vec<Option<usize>> {
+    if names.len() * all.len() <= 4096 {
+        return names.iter().map(|n| all.iter().position(|a| a == n)).collect();
+    }
+    let map: std::collections::HashMap<&str, usize> =
+        all.iter().enumerate().map(|(j, n)| (n.as_str(), j)).collect();
+    names.iter().map(|n| map.get(n.as_str()).copied()).collect()
+}
+
 /// A named covariate column (a variable kept, not removed, by ComBat).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Covariate {
@@ -160,6 +171,18 @@ impl FeatureTable {
         self.feature_names.iter().position(|n| n == name)
     }
 
+    /// The column indices of `names`, in order; `context` names the caller when one is
+    /// missing. A hash map once the search would be quadratic (wide tables).
+    pub(crate) fn feature_indices(&self, names: &[String], context: &str) -> Result<Vec<usize>> {
+        let missing =
+            |n: &String| Error::MissingFeature { name: n.clone(), context: context.into() };
+        positions(&self.feature_names, names)
+            .into_iter()
+            .zip(names)
+            .map(|(j, n)| j.ok_or_else(|| missing(n)))
+            .collect()
+    }
+
     /// The values of one feature.
     pub fn column(&self, name: &str) -> Option<ArrayView1<'_, f64>> {
         self.feature_index(name).map(|j| self.values.column(j))
@@ -204,15 +227,7 @@ impl FeatureTable {
     /// The named features, in the order given; `context` names the caller in the error when
     /// one is missing.
     pub fn select_features(&self, names: &[String], context: &str) -> Result<FeatureTable> {
-        let idx = names
-            .iter()
-            .map(|n| {
-                self.feature_index(n).ok_or_else(|| Error::MissingFeature {
-                    name: n.clone(),
-                    context: context.to_string(),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let idx = self.feature_indices(names, context)?;
         Ok(FeatureTable {
             row_ids: self.row_ids.clone(),
             feature_names: names.to_vec(),

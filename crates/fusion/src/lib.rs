@@ -45,6 +45,7 @@ mod lasso;
 mod learner;
 mod linalg;
 mod logistic;
+mod multiclass;
 mod pca;
 mod pipeline;
 mod search;
@@ -74,6 +75,7 @@ pub use folds::stratified_folds;
 pub use lasso::{CvLasso, LambdaRule, LassoPath, LassoSettings, cv_lasso, lasso_path};
 pub use learner::{FittedLearner, Learner, ShapValues, fit_learner};
 pub use logistic::{LogisticFit, logistic_regression, sigmoid};
+pub use multiclass::{OneVsRest, check_class_labels, fit_one_vs_rest};
 pub use pca::{PcaKeep, PcaModel, fit_pca};
 pub use pipeline::{
     CvCurve, EmptySelection, FittedPipeline, FittedStep, LassoSelection, LogitTransform,

@@ -127,14 +127,11 @@ pub fn fit_pca(
 impl PcaModel {
     /// The component scores `(x − μ) · v_k` of the rows of `x` (its columns the inputs).
     pub fn transform(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
-        Array2::from_shape_fn((x.nrows(), self.outputs.len()), |(i, k)| {
-            self.loadings[k]
-                .iter()
-                .zip(&self.means)
-                .enumerate()
-                .map(|(j, (v, m))| (x[[i, j]] - m) * v)
-                .sum()
-        })
+        let p = self.means.len();
+        let loadings = Array2::from_shape_fn((self.outputs.len(), p), |(k, j)| self.loadings[k][j]);
+        let means = ndarray::ArrayView1::from(&self.means[..]);
+        let centred = &x - &means;
+        centred.dot(&loadings.t())
     }
 
     /// The same components restricted to the outputs in `keep` (a signature that reads only

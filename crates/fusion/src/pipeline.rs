@@ -135,19 +135,15 @@ impl Transform {
     /// `pca` transform drops its inputs and appends its components).
     pub fn apply(&self, table: &FeatureTable) -> Result<FeatureTable> {
         let names = self.features();
-        let idx: Vec<usize> = names
-            .iter()
-            .map(|n| {
-                table.feature_index(n).ok_or_else(|| Error::MissingFeature {
-                    name: n.clone(),
-                    context: "signature preprocessing".into(),
-                })
-            })
-            .collect::<Result<_>>()?;
+        let idx = table.feature_indices(&names, "signature preprocessing")?;
         let sub = table.values().select(ndarray::Axis(1), &idx);
         if let Transform::Pca(p) = self {
             let scores = p.transform(sub.view());
-            let rest: Vec<usize> = (0..table.n_features()).filter(|j| !idx.contains(j)).collect();
+            let mut used = vec![false; table.n_features()];
+            for &j in &idx {
+                used[j] = true;
+            }
+            let rest: Vec<usize> = (0..table.n_features()).filter(|&j| !used[j]).collect();
             let mut names: Vec<String> =
                 rest.iter().map(|&j| table.feature_names()[j].clone()).collect();
             names.extend(p.outputs.iter().cloned());
@@ -436,8 +432,10 @@ impl FittedPipeline {
                     need.retain(|n| !p.outputs.contains(n));
                     if !read.is_empty() {
                         transforms.push(Transform::Pca(p.restrict(&read)));
+                        let mut have: std::collections::HashSet<String> =
+                            need.iter().cloned().collect();
                         for input in &p.inputs {
-                            if !need.contains(input) {
+                            if have.insert(input.clone()) {
                                 need.push(input.clone());
                             }
                         }

@@ -46,9 +46,9 @@ impl Standardizer {
 
     /// The same transform restricted to `keep` (a subset of its features, in that order).
     pub(crate) fn restrict(&self, keep: &[String]) -> Standardizer {
-        let idx: Vec<usize> = keep
-            .iter()
-            .map(|k| self.features.iter().position(|f| f == k).expect("keep ⊆ features"))
+        let idx: Vec<usize> = crate::data::positions(&self.features, keep)
+            .into_iter()
+            .map(|j| j.expect("keep ⊆ features"))
             .collect();
         Standardizer {
             features: keep.to_vec(),

@@ -143,6 +143,10 @@ pub fn solve_svm_gram(
     what: &str,
 ) -> Result<SvmDual> {
     let n = k.nrows();
+    // Row-major copy: the loops below read whole rows K(i, ·).
+    let k: Vec<f64> = k.iter().copied().collect();
+    let row = |i: usize| &k[i * n..(i + 1) * n];
+    let diag: Vec<f64> = (0..n).map(|i| k[i * n + i]).collect();
     let y: Vec<f64> = labels.iter().map(|&l| if l == 1 { 1.0 } else { -1.0 }).collect();
     let mut alpha = vec![0.0; n];
     let mut g = vec![-1.0; n];
@@ -150,11 +154,63 @@ pub fn solve_svm_gram(
     let lower = |a: f64| a <= 0.0;
     let max_iter = 10_000_000usize.max(100 * n);
     let mut iterations = 0;
+    // Shrinking (Joachims 1999; LIBSVM's heuristic): every min(n, 1000) iterations, rows at a
+    // bound whose gradient says they will stay there leave the active set, and the working
+    // set and gradient updates run over the active rows only. The full gradient is rebuilt
+    // from α (∇_t = y_t Σ_j y_j α_j K_tj − 1) once the active problem is nearly solved and
+    // before optimality is declared, so the result is checked on every row.
+    let mut active: Vec<usize> = (0..n).collect();
+    let mut unshrunk = false;
+    let mut counter = n.min(1000);
+    let reconstruct = |g: &mut [f64], alpha: &[f64]| {
+        for (t, gt) in g.iter_mut().enumerate() {
+            let kt = row(t);
+            let s: f64 = (0..n).filter(|&j| alpha[j] > 0.0).map(|j| y[j] * alpha[j] * kt[j]).sum();
+            *gt = y[t] * s - 1.0;
+        }
+    };
     loop {
+        counter -= 1;
+        if counter == 0 {
+            counter = n.min(1000);
+            let (mut g1, mut g2) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+            for &t in &active {
+                if y[t] > 0.0 {
+                    if !upper(alpha[t]) {
+                        g1 = g1.max(-g[t]);
+                    }
+                    if !lower(alpha[t]) {
+                        g2 = g2.max(g[t]);
+                    }
+                } else {
+                    if !lower(alpha[t]) {
+                        g1 = g1.max(g[t]);
+                    }
+                    if !upper(alpha[t]) {
+                        g2 = g2.max(-g[t]);
+                    }
+                }
+            }
+            if !unshrunk && g1 + g2 <= 10.0 * tol {
+                unshrunk = true;
+                reconstruct(&mut g, &alpha);
+                active = (0..n).collect();
+            }
+            active.retain(|&t| {
+                let shrunk = if upper(alpha[t]) {
+                    if y[t] > 0.0 { -g[t] > g1 } else { -g[t] > g2 }
+                } else if lower(alpha[t]) {
+                    if y[t] > 0.0 { g[t] > g2 } else { g[t] > g1 }
+                } else {
+                    false
+                };
+                !shrunk
+            });
+        }
         // Working set: i maximises −y_t ∇_t over I_up; j minimises the second-order gain.
         let mut gmax = f64::NEG_INFINITY;
         let mut i_sel = None;
-        for t in 0..n {
+        for &t in &active {
             if y[t] > 0.0 {
                 if !upper(alpha[t]) && -g[t] >= gmax {
                     gmax = -g[t];
@@ -169,14 +225,15 @@ pub fn solve_svm_gram(
         let mut j_sel = None;
         let mut obj_min = f64::INFINITY;
         if let Some(i) = i_sel {
-            for t in 0..n {
-                let q_it = y[i] * y[t] * k[[i, t]];
+            let ki = row(i);
+            for &t in &active {
+                let q_it = y[i] * y[t] * ki[t];
                 if y[t] > 0.0 {
                     if !lower(alpha[t]) {
                         let grad_diff = gmax + g[t];
                         gmax2 = gmax2.max(g[t]);
                         if grad_diff > 0.0 {
-                            let quad = k[[i, i]] + k[[t, t]] - 2.0 * y[i] * q_it;
+                            let quad = diag[i] + diag[t] - 2.0 * y[i] * q_it;
                             let obj =
                                 -(grad_diff * grad_diff) / if quad > 0.0 { quad } else { TAU };
                             if obj <= obj_min {
@@ -189,7 +246,7 @@ pub fn solve_svm_gram(
                     let grad_diff = gmax - g[t];
                     gmax2 = gmax2.max(-g[t]);
                     if grad_diff > 0.0 {
-                        let quad = k[[i, i]] + k[[t, t]] + 2.0 * y[i] * q_it;
+                        let quad = diag[i] + diag[t] + 2.0 * y[i] * q_it;
                         let obj = -(grad_diff * grad_diff) / if quad > 0.0 { quad } else { TAU };
                         if obj <= obj_min {
                             obj_min = obj;
@@ -199,18 +256,31 @@ pub fn solve_svm_gram(
                 }
             }
         }
-        let (Some(i), Some(j)) = (i_sel, j_sel) else { break };
-        if gmax + gmax2 < tol {
-            break;
+        let optimal = match (i_sel, j_sel) {
+            (Some(_), Some(_)) => gmax + gmax2 < tol,
+            _ => true,
+        };
+        if optimal {
+            if active.len() == n {
+                break;
+            }
+            // Optimal on the active rows: check every row with the full gradient.
+            // The next selection runs on every row before shrinking again (a violating pair among
+            // the rows just brought back must be found, not shrunk away once more).
+            reconstruct(&mut g, &alpha);
+            active = (0..n).collect();
+            counter = 2;
+            continue;
         }
+        let (Some(i), Some(j)) = (i_sel, j_sel) else { unreachable!("not optimal") };
         if iterations >= max_iter {
             return Err(Error::NotConverged { what: what.into(), iterations });
         }
         iterations += 1;
         let (old_i, old_j) = (alpha[i], alpha[j]);
-        let q_ij = y[i] * y[j] * k[[i, j]];
+        let q_ij = y[i] * y[j] * k[i * n + j];
         if y[i] != y[j] {
-            let mut quad = k[[i, i]] + k[[j, j]] + 2.0 * q_ij;
+            let mut quad = diag[i] + diag[j] + 2.0 * q_ij;
             if quad <= 0.0 {
                 quad = TAU;
             }
@@ -237,7 +307,7 @@ pub fn solve_svm_gram(
                 alpha[i] = c + diff;
             }
         } else {
-            let mut quad = k[[i, i]] + k[[j, j]] - 2.0 * q_ij;
+            let mut quad = diag[i] + diag[j] - 2.0 * q_ij;
             if quad <= 0.0 {
                 quad = TAU;
             }
@@ -265,8 +335,17 @@ pub fn solve_svm_gram(
             }
         }
         let (di, dj) = (alpha[i] - old_i, alpha[j] - old_j);
-        for t in 0..n {
-            g[t] += y[t] * (y[i] * k[[t, i]] * di + y[j] * k[[t, j]] * dj);
+        // K is symmetric: column i is row i.
+        let (ci, cj) = (y[i] * di, y[j] * dj);
+        let (ki, kj) = (row(i), row(j));
+        if active.len() == n {
+            for ((gt, yt), (kit, kjt)) in g.iter_mut().zip(&y).zip(ki.iter().zip(kj)) {
+                *gt += yt * (ci * kit + cj * kjt);
+            }
+        } else {
+            for &t in &active {
+                g[t] += y[t] * (ci * ki[t] + cj * kj[t]);
+            }
         }
     }
     // ρ from the free support vectors, or the middle of the feasible interval.
