@@ -33,25 +33,6 @@ fn cohort(n: usize, seed: u64) -> (FeatureTable, Vec<u8>) {
     (FeatureTable::new(ids, names, x).unwrap(), y)
 }
 
-fn auc(score: &[f64], y: &[u8]) -> f64 {
-    let (mut num, mut pairs) = (0.0, 0.0);
-    for (i, &si) in score.iter().enumerate() {
-        for (j, &sj) in score.iter().enumerate() {
-            if y[i] == 1 && y[j] == 0 {
-                pairs += 1.0;
-                num += if si > sj {
-                    1.0
-                } else if si == sj {
-                    0.5
-                } else {
-                    0.0
-                };
-            }
-        }
-    }
-    num / pairs
-}
-
 fn rasig(model: &str) -> FusionConfig {
     toml::from_str(&format!(
         "seed = 3\n[rasig]\nsteps = [{{ kind = \"standardize\" }}]\nmodel = {model}\n"
@@ -78,7 +59,7 @@ fn trees_and_rbf_svm_find_a_signal_that_logistic_regression_cannot() {
     ] {
         let set = fit(&rasig(model), &train, &y);
         let lp = set.get(SignatureId::Rasig).unwrap().signature.linear_predictor(&test).unwrap();
-        let a = auc(&lp, &y_test);
+        let a = radlsig_stats::roc_auc(&lp, &y_test).unwrap();
         eprintln!("{model}: held-out AUC {a:.3}");
         aucs.push(a);
         // Scored through the set as the runner does: the same values.

@@ -23,26 +23,6 @@ fn labels(v: &Value) -> Vec<u8> {
     v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u8).collect()
 }
 
-/// AUC by pair counting (ties count ½).
-fn auc(score: &[f64], y: &[u8]) -> f64 {
-    let (mut num, mut pairs) = (0.0, 0.0);
-    for (i, &si) in score.iter().enumerate() {
-        for (j, &sj) in score.iter().enumerate() {
-            if y[i] == 1 && y[j] == 0 {
-                pairs += 1.0;
-                num += if si > sj {
-                    1.0
-                } else if si == sj {
-                    0.5
-                } else {
-                    0.0
-                };
-            }
-        }
-    }
-    num / pairs
-}
-
 #[test]
 fn gradient_boosting_and_its_shap_values_equal_scikit_learn_and_shap() {
     let all = fixture("models_sklearn.json");
@@ -143,7 +123,8 @@ fn random_forest_auc_matches_scikit_learn_within_0_01() {
     };
     let fit = fit_random_forest(x.view(), &y, &settings);
     let oob: Vec<f64> = fit.oob_probability.iter().map(|p| p.expect("500 trees")).collect();
-    let (oob_auc, new_auc) = (auc(&oob, &y), auc(&fit.forest.predict_proba(new.view()), &new_y));
+    let oob_auc = radlsig_stats::roc_auc(&oob, &y).unwrap();
+    let new_auc = radlsig_stats::roc_auc(&fit.forest.predict_proba(new.view()), &new_y).unwrap();
     let (want_oob, want_new) =
         (case["oob_auc_mean"].as_f64().unwrap(), case["new_auc_mean"].as_f64().unwrap());
     eprintln!(
