@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use crate::data::{FeatureTable, check_labels};
 use crate::error::{Error, Result};
 use crate::learner::ShapValues;
-use crate::signature::{Signature, TermSource};
+use crate::signature::Signature;
 
 /// How an importance was measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,24 +73,7 @@ pub fn coefficients(signature: &Signature, train: &FeatureTable) -> Result<Vec<I
     let pre = signature.preprocess(train)?;
     let mut out = Vec::new();
     for t in &signature.terms {
-        let values: Vec<f64> = match t.source {
-            TermSource::Feature => pre
-                .column(&t.name)
-                .ok_or_else(|| Error::MissingFeature {
-                    name: t.name.clone(),
-                    context: signature.name.clone(),
-                })?
-                .to_vec(),
-            TermSource::Signature => signature
-                .components
-                .iter()
-                .find(|c| c.name == t.name)
-                .ok_or_else(|| Error::MissingFeature {
-                    name: t.name.clone(),
-                    context: format!("{} (component signature)", signature.name),
-                })?
-                .linear_predictor(train)?,
-        };
+        let values = signature.term_values(t, &pre, train)?;
         out.push(Importance {
             feature: t.name.clone(),
             method: ImportanceMethod::Coefficient,

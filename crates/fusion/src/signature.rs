@@ -87,24 +87,7 @@ impl Signature {
         let cur = self.preprocess(table)?;
         let mut lp = vec![self.intercept; table.n_rows()];
         for term in &self.terms {
-            let values: Vec<f64> = match term.source {
-                TermSource::Feature => cur
-                    .column(&term.name)
-                    .ok_or_else(|| Error::MissingFeature {
-                        name: term.name.clone(),
-                        context: self.name.clone(),
-                    })?
-                    .to_vec(),
-                TermSource::Signature => self
-                    .components
-                    .iter()
-                    .find(|c| c.name == term.name)
-                    .ok_or_else(|| Error::MissingFeature {
-                        name: term.name.clone(),
-                        context: format!("{} (component signature)", self.name),
-                    })?
-                    .linear_predictor(table)?,
-            };
+            let values = self.term_values(term, &cur, table)?;
             for (l, v) in lp.iter_mut().zip(values) {
                 *l += term.coefficient * v;
             }
@@ -116,6 +99,34 @@ impl Signature {
             }
         }
         Ok(lp)
+    }
+
+    /// What `term` multiplies on each row: the preprocessed feature's values (from `pre`, the
+    /// output of [`Signature::preprocess`] of `table`) or the component signature's log-odds.
+    pub(crate) fn term_values(
+        &self,
+        term: &Term,
+        pre: &FeatureTable,
+        table: &FeatureTable,
+    ) -> Result<Vec<f64>> {
+        Ok(match term.source {
+            TermSource::Feature => pre
+                .column(&term.name)
+                .ok_or_else(|| Error::MissingFeature {
+                    name: term.name.clone(),
+                    context: self.name.clone(),
+                })?
+                .to_vec(),
+            TermSource::Signature => self
+                .components
+                .iter()
+                .find(|c| c.name == term.name)
+                .ok_or_else(|| Error::MissingFeature {
+                    name: term.name.clone(),
+                    context: format!("{} (component signature)", self.name),
+                })?
+                .linear_predictor(table)?,
+        })
     }
 
     /// The inputs of this signature read from `table` (finite) and put through its
