@@ -501,6 +501,169 @@ fn a_search_is_nested_in_the_fits_leaks_nothing_is_replayed_and_is_reported() {
     assert!(report.contains("<td>r1f3</td><td>RAsig</td>"), "no search row for r1f3");
 }
 
+/// A three-class outcome (`cohort.classes`): label 1 of the synthetic cohort is `positive`, its
+/// label-0 cases alternate between `zero` and `low`. One-vs-rest signatures; the Hand & Till and
+/// macro AUCs in metrics.csv are those of the class probabilities in predictions.parquet
+/// (recomputed here with `multiclass_auc`, itself checked against pROC); the bootstrap is
+/// paired and seeded; cross-validation deals every class to every fold; bad labels and a CNN
+/// are rejected before any work.
+#[test]
+fn a_multi_class_outcome_is_fitted_one_vs_rest_and_evaluated_by_hand_and_till() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = cohort(tmp.path());
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let col = header.split(',').position(|h| h == "label").unwrap();
+    let mut out = vec![header.to_string()];
+    let mut zeros = 0;
+    for l in lines {
+        let mut cells: Vec<String> = l.split(',').map(str::to_string).collect();
+        cells[col] = if cells[col] == "1" {
+            "positive".into()
+        } else {
+            zeros += 1;
+            (if zeros % 2 == 0 { "zero" } else { "low" }).into()
+        };
+        out.push(cells.join(","));
+    }
+    let her2 = manifest.with_file_name("her2.csv");
+    std::fs::write(&her2, out.join("\n") + "\n").unwrap();
+    let base = radiomics_only(&config_text(&her2, "method = \"manifest\""))
+        .replace("[split]", "classes = [\"zero\", \"low\", \"positive\"]\n[split]")
+        .replace("[fusion]", "[clinical]\ncolumns = [\"age\"]\n[fusion]")
+        .replace(
+            "[evaluation]",
+            "[fusion.clinical]\nsteps = [{ kind = \"standardize\" }]\nmodel = { kind = \"logistic\", \
+             ridge = 0.1 }\n[evaluation]\npermutation_repeats = 10",
+        );
+    let config = write_config(tmp.path(), &base);
+    let runs = tmp.path().join("runs");
+    let printed = ok(run(&config, &runs), "multi-class run");
+    let stdout = String::from_utf8_lossy(&printed.stdout);
+    assert!(stdout.contains("Hand & Till AUC"), "{stdout}");
+    let dir = runs.join("t");
+    for name in [
+        "signature.json",
+        "predictions.parquet",
+        "metrics.csv",
+        "comparisons.csv",
+        "explanations.csv",
+        "run.lock.toml",
+        "report.html",
+    ] {
+        assert!(dir.join(name).is_file(), "{name} missing");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("signature.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["main"]["classes"], serde_json::json!(["zero", "low", "positive"]));
+    assert!(json["main"]["one_vs_rest"]["low"]["signatures"].is_array(), "{json}");
+
+    // metrics.csv against the predictions.
+    let p = read_parquet(&dir.join("predictions.parquet"));
+    let (signature, split, label) =
+        (strings(&p, "signature"), strings(&p, "split"), strings(&p, "label"));
+    let classes = ["zero", "low", "positive"];
+    let probs: Vec<Vec<f64>> = classes.iter().map(|c| floats(&p, &format!("p_{c}"))).collect();
+    for r in 0..p.height() {
+        let sum: f64 = probs.iter().map(|c| c[r]).sum();
+        assert!((sum - 1.0).abs() < 1e-12, "row {r}: probabilities sum to {sum}");
+    }
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let mut checked = 0;
+    for s in ["RAsig", "Clinical"] {
+        for sp in ["train", "val"] {
+            let rows: Vec<usize> =
+                (0..p.height()).filter(|&r| signature[r] == s && split[r] == sp).collect();
+            let y: Vec<usize> = rows
+                .iter()
+                .map(|&r| classes.iter().position(|c| *c == label[r]).unwrap())
+                .collect();
+            let m: Vec<f64> = rows.iter().flat_map(|&r| probs.iter().map(move |c| c[r])).collect();
+            let expect = radlsig_evaluate::multiclass_auc("t", &m, &y, 3).unwrap();
+            let line = metrics
+                .lines()
+                .find(|l| l.starts_with(&format!("{s},{sp},{},hand_till_auc,", rows.len())))
+                .unwrap_or_else(|| panic!("no Hand & Till row of {s} on {sp}:\n{metrics}"));
+            let cells: Vec<&str> = line.split(',').collect();
+            let (est, lo, hi): (f64, f64, f64) =
+                (cells[5].parse().unwrap(), cells[6].parse().unwrap(), cells[7].parse().unwrap());
+            assert!(
+                (est - expect.hand_till).abs() < 1e-12,
+                "{s} {sp}: {est} vs {}",
+                expect.hand_till
+            );
+            assert!(lo <= est && est <= hi, "{line}");
+            let macro_line = metrics
+                .lines()
+                .find(|l| l.starts_with(&format!("{s},{sp},{},macro_auc,", rows.len())))
+                .unwrap();
+            let est: f64 = macro_line.split(',').nth(5).unwrap().parse().unwrap();
+            assert!((est - expect.macro_ovr).abs() < 1e-12, "{macro_line}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4);
+    let comparisons = std::fs::read_to_string(dir.join("comparisons.csv")).unwrap();
+    assert!(
+        comparisons.lines().any(|l| l.starts_with("val,RAsig,Clinical,hand_till_auc,")),
+        "{comparisons}"
+    );
+    let explanations = std::fs::read_to_string(dir.join("explanations.csv")).unwrap();
+    assert!(explanations.contains("main,RAsig[positive],val,"), "{explanations}");
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("Hand &amp; Till") && report.contains("positive vs rest"));
+
+    // The lock replays the run to the same files.
+    let replayed = tmp.path().join("replayed");
+    ok(replay(&dir.join("run.lock.toml"), &replayed), "replay of a multi-class run");
+    for name in ["signature.json", "predictions.parquet", "metrics.csv", "comparisons.csv"] {
+        assert!(
+            std::fs::read(dir.join(name)).unwrap()
+                == std::fs::read(replayed.join("t").join(name)).unwrap(),
+            "{name} differs after the replay"
+        );
+    }
+
+    // Cross-validation: every case predicted once, by a fold that holds every class.
+    let kfold = write_config(
+        tmp.path(),
+        &base.replace("method = \"manifest\"", "method = \"kfold\"\nfolds = 3"),
+    );
+    let runs_k = tmp.path().join("k");
+    ok(run(&kfold, &runs_k), "multi-class cross-validation");
+    let p = read_parquet(&runs_k.join("t").join("predictions.parquet"));
+    let rasig = strings(&p, "signature").iter().filter(|s| *s == "RAsig").count();
+    assert_eq!(rasig, 40);
+
+    // Bad input, before any work.
+    let bad = her2.with_file_name("bad.csv");
+    std::fs::write(&bad, std::fs::read_to_string(&her2).unwrap().replacen(",low,", ",Low,", 1))
+        .unwrap();
+    let out =
+        run(&write_config(tmp.path(), &base.replace("her2.csv", "bad.csv")), &tmp.path().join("x"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("bad.csv") && err.contains("found \"Low\""),
+        "{err}"
+    );
+    assert!(!tmp.path().join("x").exists(), "a failed check wrote outputs");
+    let with_cnn = config_text(&her2, "method = \"manifest\"")
+        .replace("[split]", "classes = [\"zero\", \"low\", \"positive\"]\n[split]");
+    let out = run(&write_config(tmp.path(), &with_cnn), &tmp.path().join("y"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("cnn: the CNN trains a binary head"), "{err}");
+    let two = base.replace("[\"zero\", \"low\", \"positive\"]", "[\"zero\", \"low\"]");
+    let out = run(&write_config(tmp.path(), &two), &tmp.path().join("z"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("cohort.classes: a multi-class outcome needs at least 3"),
+        "{err}"
+    );
+}
+
 #[test]
 fn kfold_predicts_every_case_once_per_repeat_from_a_model_that_did_not_see_it() {
     let tmp = tempfile::tempdir().unwrap();

@@ -119,6 +119,13 @@ pub enum ProblemKind {
         /// The cell's text.
         value: String,
     },
+    /// The `label` cell of a multi-class manifest is none of its classes.
+    BadClass {
+        /// The cell's text.
+        value: String,
+        /// The classes.
+        classes: Vec<String>,
+    },
     /// A label is required (by [`Manifest::require_labels`](crate::Manifest::require_labels))
     /// but the cell is empty or the column is absent.
     MissingLabel,
@@ -170,6 +177,12 @@ impl fmt::Display for ProblemKind {
                 write!(f, "duplicate ID {id:?} (first used in row {first_row})")
             }
             ProblemKind::BadLabel { value } => write!(f, "label must be 0 or 1, found {value:?}"),
+            ProblemKind::BadClass { value, classes } => write!(
+                f,
+                "label must be one of {} (or its index 0..{}), found {value:?}",
+                classes.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", "),
+                classes.len() - 1
+            ),
             ProblemKind::MissingLabel => write!(f, "label is missing"),
             ProblemKind::EmptyPath => write!(f, "empty path"),
             ProblemKind::MissingFile { path } => {

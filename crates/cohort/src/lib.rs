@@ -29,7 +29,7 @@ mod medmnist;
 pub mod synth;
 
 pub use error::{Error, Problem, ProblemKind, Result};
-pub use manifest::{Case, ImagePair, Manifest};
+pub use manifest::{Case, ImagePair, MAX_CLASSES, Manifest};
 pub use medmnist::{MEDMNIST_SPLITS, MedMnistImport, MedMnistOptions, import_medmnist};
 pub use synth::{
     CohortPlan, ImagingEffects, LatentModel, LatentShares, Scanner, Sequences, SynthConfig,

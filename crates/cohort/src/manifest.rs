@@ -5,7 +5,7 @@
 //! | column | required | meaning |
 //! |---|---|---|
 //! | `ID` | yes | patient identifier, unique, non-empty |
-//! | `label` | no | outcome, `0` or `1` (also `0.0`/`1.0`); an empty cell is "unlabelled" |
+//! | `label` | no | outcome, `0` or `1` (also `0.0`/`1.0`); an empty cell is "unlabelled". A multi-class manifest ([`Manifest::load_with_classes`]) holds a class name or its index `0..K` |
 //! | `split` | no | free text, conventionally `train`, `val`, `test`; empty cell = none |
 //! | `center` | no | acquisition centre, free text; empty cell = none |
 //! | `Image`, `Mask` | one pair | the image and its mask, for a cohort with a single sequence |
@@ -55,7 +55,8 @@ pub struct Case {
     pub row: usize,
     /// The patient identifier.
     pub id: String,
-    /// The outcome, if known.
+    /// The outcome, if known: 0/1, or the class index (`0..K`, in the order the classes were
+    /// given) of a manifest loaded with [`Manifest::load_with_classes`].
     pub label: Option<u8>,
     /// The split (`train`, `val`, `test`, …), if given.
     pub split: Option<String>,
@@ -147,16 +148,24 @@ fn classify(name: &str) -> std::result::Result<Column, String> {
 }
 
 /// Parses a label cell: `0`/`1` (any number equal to them, such as `1.0`); empty is `None`.
-fn parse_label(cell: &str) -> std::result::Result<Option<u8>, ()> {
+/// With `classes`, a class name (exactly as given) or its index `0..K` (any number equal to
+/// one).
+fn parse_label(cell: &str, classes: Option<&[String]>) -> std::result::Result<Option<u8>, ()> {
     if cell.is_empty() {
         return Ok(None);
     }
+    let k = classes.map_or(2, <[String]>::len);
+    if let Some(i) = classes.and_then(|c| c.iter().position(|name| name == cell)) {
+        return Ok(Some(i as u8));
+    }
     match cell.parse::<f64>() {
-        Ok(v) if v == 0.0 => Ok(Some(0)),
-        Ok(v) if v == 1.0 => Ok(Some(1)),
+        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < k as f64 => Ok(Some(v as u8)),
         _ => Err(()),
     }
 }
+
+/// Most classes a multi-class outcome may have (labels are stored as `u8`).
+pub const MAX_CLASSES: usize = 255;
 
 fn non_empty(cell: &str) -> Option<String> {
     (!cell.is_empty()).then(|| cell.to_string())
@@ -168,6 +177,18 @@ impl Manifest {
     /// Fails with [`Error::Manifest`] listing every problem (with its row) when any is found,
     /// with [`Error::Io`] when the file cannot be opened.
     pub fn load(path: &Path) -> Result<Manifest> {
+        Self::load_labelled(path, None)
+    }
+
+    /// [`Manifest::load`] for a multi-class outcome: a `label` cell holds one of `classes` (or
+    /// its index), stored as the index. A cell that is neither is a problem of its row. At
+    /// most [`MAX_CLASSES`] classes.
+    pub fn load_with_classes(path: &Path, classes: &[String]) -> Result<Manifest> {
+        assert!(classes.len() <= MAX_CLASSES, "at most {MAX_CLASSES} classes");
+        Self::load_labelled(path, Some(classes))
+    }
+
+    fn load_labelled(path: &Path, classes: Option<&[String]>) -> Result<Manifest> {
         let file = std::fs::File::open(path)
             .map_err(|source| Error::Io { path: path.to_path_buf(), error: source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -301,11 +322,18 @@ impl Manifest {
                         }
                         case.id = cell.to_string();
                     }
-                    Column::Label => match parse_label(cell) {
+                    Column::Label => match parse_label(cell, classes) {
                         Ok(label) => case.label = label,
-                        Err(()) => {
-                            problem(Some(name), ProblemKind::BadLabel { value: cell.to_string() })
-                        }
+                        Err(()) => problem(
+                            Some(name),
+                            match classes {
+                                None => ProblemKind::BadLabel { value: cell.to_string() },
+                                Some(c) => ProblemKind::BadClass {
+                                    value: cell.to_string(),
+                                    classes: c.to_vec(),
+                                },
+                            },
+                        ),
                     },
                     Column::Split => case.split = non_empty(cell),
                     Column::Center => case.center = non_empty(cell),
@@ -631,6 +659,45 @@ mod tests {
                 kind: ProblemKind::MissingLabel
             }]
         );
+    }
+
+    #[test]
+    fn multi_class_labels_are_names_or_indices() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), &["a.nii"]);
+        let path = dir.path().join("her2.csv");
+        std::fs::write(
+            &path,
+            "ID,label,Image,Mask\na,low,a.nii,a.nii\nb,2,a.nii,a.nii\nc,zero,a.nii,a.nii\n\
+             d,3,a.nii,a.nii\ne,Low,a.nii,a.nii\nf,1.5,a.nii,a.nii\ng,,a.nii,a.nii\n",
+        )
+        .unwrap();
+        let classes: Vec<String> = ["zero", "low", "positive"].map(String::from).to_vec();
+        let found = problems(Manifest::load_with_classes(&path, &classes).unwrap_err());
+        let bad: Vec<(Option<usize>, String)> =
+            found.iter().map(|p| (p.row, p.kind.to_string())).collect();
+        let message = |v: &str| {
+            format!(
+                "label must be one of \"zero\", \"low\", \"positive\" (or its index 0..2), \
+                 found {v:?}"
+            )
+        };
+        assert_eq!(
+            bad,
+            [(Some(4), message("3")), (Some(5), message("Low")), (Some(6), message("1.5"))]
+        );
+        std::fs::write(
+            &path,
+            "ID,label,Image,Mask\na,low,a.nii,a.nii\nb,2,a.nii,a.nii\nc,zero,a.nii,a.nii\n\
+             g,,a.nii,a.nii\n",
+        )
+        .unwrap();
+        let m = Manifest::load_with_classes(&path, &classes).unwrap();
+        let labels: Vec<Option<u8>> = m.cases.iter().map(|c| c.label).collect();
+        assert_eq!(labels, [Some(1), Some(2), Some(0), None]);
+        // The binary reading of the same file rejects the class names and index 2.
+        let found = problems(Manifest::load(&path).unwrap_err());
+        assert_eq!(found.len(), 3, "{found:?}");
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl BootstrapConfig {
         BootstrapConfig { replicates: 2000, seed, conf_level: 0.95 }
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         if self.replicates < 2 {
             return Err(Error::InvalidSetting {
                 setting: "bootstrap replicates",

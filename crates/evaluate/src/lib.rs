@@ -69,7 +69,7 @@ pub use delong::{
     delong_placements, roc_test_delong_paired, roc_test_delong_unpaired,
 };
 pub use error::{Error, Result};
-pub use multiclass::{MulticlassAuc, multiclass_auc};
+pub use multiclass::{MulticlassAuc, MulticlassReplicates, bootstrap_multiclass, multiclass_auc};
 pub use output::{csv_bytes, evaluation_files};
 pub use plot::{calibration_svg, roc_svg};
 pub use report::{

@@ -8,6 +8,11 @@
 //! * Macro one-vs-rest: the mean over classes of the AUC of `p̂(k | x)` for class `k` against
 //!   all other rows (scikit-learn's `roc_auc_score(multi_class = "ovr", average = "macro")`).
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::bootstrap::BootstrapConfig;
 use crate::error::{Error, Result};
 
 /// The AUCs of a multi-class prediction (module docs).
@@ -95,9 +100,120 @@ pub fn multiclass_auc(
     Ok(MulticlassAuc { hand_till, pairs, macro_ovr, one_vs_rest })
 }
 
+/// The multi-class AUCs of every bootstrap replicate of one prediction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MulticlassReplicates {
+    /// Hand & Till's `M` of each replicate.
+    pub hand_till: Vec<f64>,
+    /// The macro one-vs-rest AUC of each replicate.
+    pub macro_ovr: Vec<f64>,
+}
+
+/// Stratified bootstrap of the multi-class AUCs of several predictions of the same rows
+/// (`predictions[s]` row-major, `labels.len()` rows × `classes`), paired: every prediction is
+/// scored on the same resamples, so differences between them have percentile intervals too.
+///
+/// Replicate `r` draws, with ChaCha8 stream `r` of `config.seed`, `n_c` rows with replacement
+/// from the `n_c` rows of each class in turn (class 0 first). With two classes this is the
+/// draw of [`crate::bootstrap_stratified`] (controls, then cases), so a 0/1 outcome gets the
+/// same replicates as the binary bootstrap.
+pub fn bootstrap_multiclass(
+    subject: &str,
+    predictions: &[&[f64]],
+    labels: &[usize],
+    classes: usize,
+    config: &BootstrapConfig,
+) -> Result<Vec<MulticlassReplicates>> {
+    config.check()?;
+    for p in predictions {
+        multiclass_auc(subject, p, labels, classes)?; // every input check, once
+    }
+    let members: Vec<Vec<usize>> =
+        (0..classes).map(|c| (0..labels.len()).filter(|&r| labels[r] == c).collect()).collect();
+    let per_replicate: Vec<Vec<(f64, f64)>> = (0..config.replicates)
+        .into_par_iter()
+        .map(|r| {
+            let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+            rng.set_stream(r as u64);
+            let mut rows = Vec::with_capacity(labels.len());
+            let mut y = Vec::with_capacity(labels.len());
+            for (c, m) in members.iter().enumerate() {
+                for _ in 0..m.len() {
+                    rows.push(m[rng.random_range(0..m.len())]);
+                    y.push(c);
+                }
+            }
+            predictions
+                .iter()
+                .map(|p| {
+                    let resampled: Vec<f64> = rows
+                        .iter()
+                        .flat_map(|&row| p[row * classes..(row + 1) * classes].iter().copied())
+                        .collect();
+                    let m = multiclass_auc(subject, &resampled, &y, classes)
+                        .expect("a resample keeps every class and finite values");
+                    (m.hand_till, m.macro_ovr)
+                })
+                .collect()
+        })
+        .collect();
+    Ok((0..predictions.len())
+        .map(|s| MulticlassReplicates {
+            hand_till: per_replicate.iter().map(|r| r[s].0).collect(),
+            macro_ovr: per_replicate.iter().map(|r| r[s].1).collect(),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_classes_bootstrap_as_the_binary_bootstrap() {
+        // p(1 | x) as the score: Hand & Till's M of two classes is the AUC of p(1 | x), and the
+        // draws are the binary bootstrap's, so every replicate agrees with it.
+        let scores = [0.1, 0.4, 0.35, 0.8, 0.7, 0.2, 0.9, 0.55, 0.3, 0.65, 0.5, 0.45];
+        let labels = [0usize, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0, 1];
+        let p: Vec<f64> = scores.iter().flat_map(|&s| [1.0 - s, s]).collect();
+        let config = BootstrapConfig { replicates: 300, seed: 9, conf_level: 0.95 };
+        let ours = bootstrap_multiclass("t", &[&p], &labels, 2, &config).unwrap();
+        let flags: Vec<bool> = labels.iter().map(|&l| l == 1).collect();
+        let binary = crate::bootstrap_stratified(
+            &crate::Scores::new("t", &scores, &flags).unwrap(),
+            None,
+            &config,
+        )
+        .unwrap();
+        for (a, b) in ours[0].hand_till.iter().zip(&binary.auc) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        assert_eq!(ours[0].hand_till, ours[0].macro_ovr);
+    }
+
+    #[test]
+    fn the_bootstrap_is_paired_and_seeded() {
+        let labels = [0usize, 0, 0, 1, 1, 1, 2, 2, 2];
+        let perfect: Vec<f64> = labels
+            .iter()
+            .flat_map(|&l| (0..3).map(move |k| if k == l { 0.8 } else { 0.1 }))
+            .collect();
+        let noisy: Vec<f64> = (0..27).map(|i| ((i * 7919) % 97) as f64 / 97.0).collect();
+        let config = BootstrapConfig { replicates: 50, seed: 3, conf_level: 0.95 };
+        let a = bootstrap_multiclass("t", &[&perfect, &noisy], &labels, 3, &config).unwrap();
+        assert!(a[0].hand_till.iter().chain(&a[0].macro_ovr).all(|&v| v == 1.0));
+        let b = bootstrap_multiclass("t", &[&noisy], &labels, 3, &config).unwrap();
+        assert_eq!(a[1], b[0], "a prediction's replicates do not depend on the others");
+        let c = bootstrap_multiclass(
+            "t",
+            &[&noisy],
+            &labels,
+            3,
+            &BootstrapConfig { seed: 4, ..config },
+        )
+        .unwrap();
+        assert_ne!(b[0], c[0]);
+    }
 
     #[test]
     fn three_classes_by_hand() {

@@ -16,8 +16,11 @@ use crate::plan::Experiment;
 pub struct Cohort {
     /// The manifest.
     pub manifest: Manifest,
-    /// The outcome of every case (0/1), in manifest order.
+    /// The outcome of every case (0/1, or the class index of a multi-class outcome), in
+    /// manifest order.
     pub labels: Vec<u8>,
+    /// The classes of a multi-class outcome (`cohort.classes`), in label order.
+    pub classes: Option<Vec<String>>,
     /// The model fits, in order.
     pub fits: Vec<Fit>,
     /// The manifest sequences the CNN takes as channels (empty without a CNN).
@@ -42,7 +45,12 @@ impl Cohort {
             path: config.cohort.manifest.clone(),
             source: Box::new(source),
         };
-        let manifest = Manifest::load(&config.cohort.manifest).map_err(manifest_error)?;
+        let classes = config.cohort.classes.clone();
+        let manifest = match &classes {
+            None => Manifest::load(&config.cohort.manifest),
+            Some(c) => Manifest::load_with_classes(&config.cohort.manifest, c),
+        }
+        .map_err(manifest_error)?;
         let labels = manifest.require_labels().map_err(manifest_error)?;
         let early = experiment.cnn.as_ref().and_then(|c| c.early_stopping_split.as_deref());
         let fits = plan_fits(config, &manifest, &labels, early)?;
@@ -67,7 +75,7 @@ impl Cohort {
             Some(lock) => lock.check(&digest)?,
             None => None,
         };
-        Ok(Cohort { manifest, labels, fits, sequences, digest, threads, warning })
+        Ok(Cohort { manifest, labels, classes, fits, sequences, digest, threads, warning })
     }
 
     /// The CNN's training configuration with its channels resolved against this manifest.
@@ -82,5 +90,19 @@ impl Cohort {
     /// Cases with label 1.
     pub fn positives(&self) -> usize {
         self.labels.iter().filter(|&&l| l == 1).count()
+    }
+
+    /// The cases of each class, as `name n` (`0 n, 1 n` for a 0/1 outcome).
+    pub fn class_counts(&self) -> String {
+        let names: Vec<String> =
+            self.classes.clone().unwrap_or_else(|| vec!["0".into(), "1".into()]);
+        names
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                format!("{name} {}", self.labels.iter().filter(|&&l| usize::from(l) == c).count())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

@@ -7,6 +7,9 @@
 //! [cohort]
 //! manifest = "../datasets/generated/demo/manifest.csv"   # relative to this file
 //! label = 1                      # ROI label in the mask files (default 1)
+//! # classes = ["zero", "low", "positive"]  # a multi-class outcome (≥ 3 classes): the manifest's
+//! #   label cells hold these names (or indices 0..K); one-vs-rest signatures, Hand & Till and
+//! #   macro AUCs (no [cnn] stage)
 //!
 //! [split]                        # how patients are split (default: method = "manifest")
 //! method = "random"              # "random" | "manifest" | "centre" | "kfold"
@@ -131,6 +134,9 @@ pub struct CohortSection {
     /// ROI label in the mask files.
     #[serde(default = "default_label")]
     pub label: i64,
+    /// The classes of a multi-class outcome, in label order (absent: a 0/1 outcome).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<String>>,
 }
 
 /// `[split]`, tagged by `method`.

@@ -1,7 +1,7 @@
 //! Which rows each model is fitted on and which rows it predicts.
 
 use radlsig_cohort::Manifest;
-use radlsig_stats::{stratified_folds, stratified_holdout};
+use radlsig_stats::{stratified_folds_of, stratified_holdout};
 
 use crate::config::{ExperimentConfig, SplitConfig};
 use crate::error::{Error, Result};
@@ -21,7 +21,8 @@ pub struct Fit {
 }
 
 /// The fits of an experiment, in order. Checks that every training set and every reported
-/// split holds both classes (naming the split) and that no split is empty.
+/// split holds every class (both of a 0/1 outcome; each of `cohort.classes`), naming the split,
+/// and that no split is empty.
 pub fn plan_fits(
     config: &ExperimentConfig,
     manifest: &Manifest,
@@ -29,6 +30,9 @@ pub fn plan_fits(
     early_stopping_split: Option<&str>,
 ) -> Result<Vec<Fit>> {
     let n = manifest.cases.len();
+    let class_names: Vec<String> =
+        config.cohort.classes.clone().unwrap_or_else(|| vec!["0".into(), "1".into()]);
+    let classes = class_names.len() as u8;
     let mut fits = Vec::new();
     let single = |names: Vec<String>| -> Fit {
         let mut train = Vec::new();
@@ -71,7 +75,7 @@ pub fn plan_fits(
             // Stratified: shuffle each class with the seed (the fusion crate's fold dealer with
             // round(1/fraction) folds would only allow 1/k fractions), then take the first
             // round(fraction × n_c) of each class.
-            let names = random_split(labels, *validation_fraction, config.split_seed());
+            let names = random_split(labels, classes, *validation_fraction, config.split_seed());
             fits.push(single(names));
         }
         SplitConfig::Centre { external } => {
@@ -108,9 +112,11 @@ pub fn plan_fits(
         SplitConfig::Kfold { folds, repeats, .. } => {
             for r in 0..*repeats {
                 let seed = config.split_seed().wrapping_add(r as u64);
-                let fold = stratified_folds(labels, *folds, seed).map_err(|e| Error::Stats {
-                    context: format!("split: {folds}-fold cross-validation"),
-                    source: Box::new(e),
+                let fold = stratified_folds_of(labels, classes, *folds, seed).map_err(|e| {
+                    Error::Stats {
+                        context: format!("split: {folds}-fold cross-validation"),
+                        source: Box::new(e),
+                    }
                 })?;
                 for f in 0..*folds {
                     let train = (0..n).filter(|&i| fold[i] != f).collect();
@@ -129,9 +135,10 @@ pub fn plan_fits(
         }
     }
     for fit in &fits {
-        check_classes(&fit.train, labels, &format!("the training split of fit {}", fit.name))?;
+        let what = format!("the training split of fit {}", fit.name);
+        check_classes(&fit.train, labels, &class_names, &what)?;
         if !fit.early_stopping.is_empty() {
-            check_classes(&fit.early_stopping, labels, "the early-stopping split")?;
+            check_classes(&fit.early_stopping, labels, &class_names, "the early-stopping split")?;
         }
         let mut names: Vec<&str> = fit.predict.iter().map(|(_, s)| s.as_str()).collect();
         names.sort_unstable();
@@ -142,34 +149,52 @@ pub fn plan_fits(
         for name in names {
             let rows: Vec<usize> =
                 fit.predict.iter().filter(|(_, s)| s == name).map(|(i, _)| *i).collect();
-            check_classes(&rows, labels, &format!("split {name:?}"))?;
+            check_classes(&rows, labels, &class_names, &format!("split {name:?}"))?;
         }
     }
     Ok(fits)
 }
 
 /// Stratified random split names (`train` / `validation`), deterministic for a seed: in each
-/// class (0, then 1), a seeded shuffle, and the first `round(fraction · n_c)` rows are
-/// `validation` ([`stratified_holdout`] with no minimum per side).
-pub fn random_split(labels: &[u8], fraction: f64, seed: u64) -> Vec<String> {
+/// class (0, then 1, … up to `classes − 1`), a seeded shuffle, and the first
+/// `round(fraction · n_c)` rows are `validation` ([`stratified_holdout`] with no minimum per
+/// side).
+pub fn random_split(labels: &[u8], classes: u8, fraction: f64, seed: u64) -> Vec<String> {
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    stratified_holdout(labels, &[0u8, 1], fraction, 0, &mut rng)
+    let all: Vec<u8> = (0..classes).collect();
+    stratified_holdout(labels, &all, fraction, 0, &mut rng)
         .into_iter()
         .map(|held| if held { "validation" } else { "train" }.to_string())
         .collect()
 }
 
-fn check_classes(rows: &[usize], labels: &[u8], what: &str) -> Result<()> {
+fn check_classes(rows: &[usize], labels: &[u8], names: &[String], what: &str) -> Result<()> {
     if rows.is_empty() {
         return Err(Error::Split(format!("{what} is empty")));
     }
-    let pos = rows.iter().filter(|&&i| labels[i] == 1).count();
-    if pos == 0 || pos == rows.len() {
+    let count = |c: u8| rows.iter().filter(|&&i| labels[i] == c).count();
+    if names.len() == 2 {
+        let pos = count(1);
+        if pos == 0 || pos == rows.len() {
+            return Err(Error::Split(format!(
+                "{what} has only one class ({} cases, all labelled {}): AUCs and models need both",
+                rows.len(),
+                if pos == 0 { 0 } else { 1 }
+            )));
+        }
+        return Ok(());
+    }
+    let missing: Vec<String> = (0..names.len())
+        .filter(|&c| count(c as u8) == 0)
+        .map(|c| format!("{:?}", names[c]))
+        .collect();
+    if !missing.is_empty() {
         return Err(Error::Split(format!(
-            "{what} has only one class ({} cases, all labelled {}): AUCs and models need both",
+            "{what} ({} cases) has no case of class {}: one-vs-rest models and the Hand & Till \
+             AUC need every class",
             rows.len(),
-            if pos == 0 { 0 } else { 1 }
+            missing.join(", ")
         )));
     }
     Ok(())
@@ -191,9 +216,9 @@ mod tests {
     #[test]
     fn random_split_is_stratified_and_seeded() {
         let labels: Vec<u8> = (0..50).map(|i| u8::from(i % 5 == 0)).collect(); // 10 positives
-        let a = random_split(&labels, 0.2, 7);
-        assert_eq!(a, random_split(&labels, 0.2, 7));
-        assert_ne!(a, random_split(&labels, 0.2, 8));
+        let a = random_split(&labels, 2, 0.2, 7);
+        assert_eq!(a, random_split(&labels, 2, 0.2, 7));
+        assert_ne!(a, random_split(&labels, 2, 0.2, 8));
         let val = |c: u8| (0..50).filter(|&i| labels[i] == c && a[i] == "validation").count();
         assert_eq!(val(1), 2); // round(0.2 × 10)
         assert_eq!(val(0), 8); // round(0.2 × 40)

@@ -53,6 +53,7 @@ mod extract;
 mod features;
 mod fits;
 mod lock;
+mod multiclass;
 mod observer;
 mod plan;
 mod report;

@@ -195,6 +195,35 @@ fn problems(config: &ExperimentConfig) -> Vec<String> {
         }
         _ => {}
     }
+    if let Some(classes) = &config.cohort.classes {
+        let mut sorted: Vec<&String> = classes.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        if classes.len() < 3 {
+            problems.push(format!(
+                "cohort.classes: a multi-class outcome needs at least 3 classes, got {} (leave \
+                 the key out for a 0/1 label)",
+                classes.len()
+            ));
+        } else if classes.len() > radlsig_cohort::MAX_CLASSES {
+            problems.push(format!(
+                "cohort.classes: at most {} classes, got {}",
+                radlsig_cohort::MAX_CLASSES,
+                classes.len()
+            ));
+        } else if sorted.len() != classes.len() {
+            problems.push("cohort.classes: a class is named twice".into());
+        } else if classes.iter().any(|c| c.trim().is_empty()) {
+            problems.push("cohort.classes: a class name is empty".into());
+        }
+        if config.cnn.is_some() {
+            problems.push(
+                "cnn: the CNN trains a binary head; a multi-class outcome (cohort.classes) takes \
+                 radiomics and clinical signatures only"
+                    .into(),
+            );
+        }
+    }
     if let Some(r) = &config.radiomics {
         if r.params.is_some() && r.params_yaml.is_some() {
             problems.push("radiomics: give params or params_yaml, not both".into());

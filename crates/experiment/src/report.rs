@@ -9,10 +9,12 @@ use radlsig_cohort::Manifest;
 use radlsig_evaluate::Evaluation;
 use radlsig_fusion::SignatureSet;
 
+use crate::cohort::Cohort;
 use crate::config::ExperimentConfig;
 use crate::explanations::ExplanationRow;
 use crate::fits::Fit;
 use crate::lock::Lock;
+use crate::multiclass::{ClassComparison, ClassFitted, ClassMetric};
 use crate::signatures::FitWarning;
 
 /// A column as optional floats (None when absent or null).
@@ -458,15 +460,7 @@ fn stack_table(o: &mut String, sets: &[(String, SignatureSet)]) {
 pub(crate) fn html(r: &ReportInput<'_>) -> String {
     let mut o = String::new();
     let name = esc(r.config.name());
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>radlsig — {name}</title>\
-         <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}\
-         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;\
-         text-align:left;font-size:14px}}th{{background:#f0f0f0}}code,pre{{background:#f7f7f7;\
-         padding:2px 4px}}pre{{padding:8px;overflow-x:auto}}</style></head><body>\n\
-         <h1>radlsig run: {name}</h1>\n"
-    );
+    head(&mut o, &name);
 
     // Cohort.
     o.push_str("<h2>Cohort and split</h2>\n");
@@ -620,18 +614,182 @@ pub(crate) fn html(r: &ReportInput<'_>) -> String {
         );
     }
 
-    // Reproducibility.
+    reproducibility(&mut o, r.lock, &name);
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// The page's head and title.
+fn head(o: &mut String, name: &str) {
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>radlsig — {name}</title>\
+         <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;\
+         text-align:left;font-size:14px}}th{{background:#f0f0f0}}code,pre{{background:#f7f7f7;\
+         padding:2px 4px}}pre{{padding:8px;overflow-x:auto}}</style></head><body>\n\
+         <h1>radlsig run: {name}</h1>\n"
+    );
+}
+
+/// Versions, threads, the cohort digest and how to replay the run.
+fn reproducibility(o: &mut String, lock: &Lock, name: &str) {
     o.push_str("<h2>Reproducibility</h2>\n");
     let _ = writeln!(
         o,
         "<p>radlsig {} (commit <code>{}</code>), burn {}, {} threads; cohort SHA-256 <code>{}</code>. \
          Replay with <code>radlsig run --lock runs/{name}/run.lock.toml</code>.</p>",
-        esc(&r.lock.radlsig_version),
-        esc(&r.lock.git_commit),
-        esc(&r.lock.burn_version),
-        r.lock.threads,
-        esc(&r.lock.cohort_sha256),
+        esc(&lock.radlsig_version),
+        esc(&lock.git_commit),
+        esc(&lock.burn_version),
+        lock.threads,
+        esc(&lock.cohort_sha256),
     );
+}
+
+/// What the report of a multi-class run shows.
+pub(crate) struct MulticlassReportInput<'a> {
+    pub config: &'a ExperimentConfig,
+    pub cohort: &'a Cohort,
+    pub fitted: &'a ClassFitted,
+    pub metrics: &'a [ClassMetric],
+    pub comparisons: &'a [ClassComparison],
+    pub lock: &'a Lock,
+}
+
+/// `report.html` of a multi-class run (`crate::multiclass`).
+pub(crate) fn multiclass_html(r: &MulticlassReportInput<'_>) -> String {
+    let mut o = String::new();
+    let name = esc(r.config.name());
+    head(&mut o, &name);
+    let (cohort, fitted) = (r.cohort, r.fitted);
+    let k = fitted.classes.len();
+    o.push_str("<h2>Cohort and split</h2>\n");
+    let _ = writeln!(
+        o,
+        "<p>Manifest <code>{}</code>: {} cases of {k} classes ({}). Split: <code>{}</code>.</p>",
+        esc(&cohort.manifest.path.display().to_string()),
+        cohort.manifest.cases.len(),
+        esc(&cohort.class_counts()),
+        esc(&format!("{:?}", r.config.split))
+    );
+    let mut counts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for fit in cohort.fits.iter().take(1) {
+        for (i, split) in &fit.predict {
+            counts.entry(split.clone()).or_insert_with(|| vec![0; k])
+                [usize::from(cohort.labels[*i])] += 1;
+        }
+    }
+    let rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|(s, n)| {
+            let mut row = vec![s.clone(), n.iter().sum::<usize>().to_string()];
+            row.extend(n.iter().map(usize::to_string));
+            row
+        })
+        .collect();
+    let mut header = vec!["split", "cases"];
+    header.extend(fitted.classes.iter().map(String::as_str));
+    table(&mut o, &header, &rows);
+
+    o.push_str(
+        "<h2>Discrimination</h2>\n<p>Hand &amp; Till's multi-class AUC <i>M</i> (the mean over \
+         pairs of classes of ½[A(i|j) + A(j|i)], pROC's <code>multiclass.roc</code>) and the \
+         macro average of the one-vs-rest AUCs, with stratified bootstrap percentile CIs; each \
+         class's one-vs-rest AUC with its DeLong CI. Class probabilities are the one-vs-rest \
+         signatures' probabilities normalised to sum to 1.</p>\n",
+    );
+    let cell = |m: Option<&ClassMetric>| {
+        m.map_or("–".to_string(), |m| match m.ci {
+            Some((l, h)) => format!("{:.3} [{l:.3}, {h:.3}]", m.estimate),
+            None => format!("{:.3}", m.estimate),
+        })
+    };
+    let find = |m: &ClassMetric, metric: &str, class: &str| {
+        r.metrics.iter().find(|x| {
+            x.metric == metric
+                && x.signature == m.signature
+                && x.split == m.split
+                && x.class == class
+        })
+    };
+    let rows: Vec<Vec<String>> = r
+        .metrics
+        .iter()
+        .filter(|m| m.metric == "hand_till_auc")
+        .map(|m| {
+            let mut row =
+                vec![m.signature.clone(), m.split.clone(), m.n.to_string(), cell(Some(m))];
+            row.push(cell(find(m, "macro_auc", "")));
+            row.extend(fitted.classes.iter().map(|c| cell(find(m, "auc_one_vs_rest", c))));
+            row
+        })
+        .collect();
+    let ovr: Vec<String> = fitted.classes.iter().map(|c| format!("{c} vs rest")).collect();
+    let mut header = vec!["signature", "split", "n", "Hand & Till AUC", "macro AUC"];
+    header.extend(ovr.iter().map(String::as_str));
+    table(&mut o, &header, &rows);
+    if !r.comparisons.is_empty() {
+        o.push_str(
+            "<h3>Paired comparisons</h3>\n<p>Difference in Hand &amp; Till's <i>M</i> on the \
+             same bootstrap resamples (an interval that covers 0: no difference shown).</p>\n",
+        );
+        let rows: Vec<Vec<String>> = r
+            .comparisons
+            .iter()
+            .map(|c| {
+                vec![
+                    c.split.clone(),
+                    format!("{} − {}", c.a, c.b),
+                    format!("{:+.3}", c.difference),
+                    c.ci.map_or("–".into(), |(l, h)| format!("[{l:+.3}, {h:+.3}]")),
+                ]
+            })
+            .collect();
+        table(&mut o, &["split", "comparison", "ΔM", "95% CI"], &rows);
+    }
+    o.push_str("<p>More: <code>metrics.csv</code> (also each pair's Â(i, j)), <code>comparisons.csv</code>, <code>predictions.parquet</code>.</p>\n");
+
+    o.push_str(
+        "<h2>Signatures</h2>\n<p>One signature per class against the rest, each a log-odds \
+         score as for a 0/1 outcome; all fits and classes are in <code>signature.json</code>.</p>\n",
+    );
+    let mut flat: Vec<(String, SignatureSet)> = Vec::new();
+    for (fit, ovr) in &fitted.sets {
+        for (c, set) in ovr.classes.iter().zip(&ovr.sets) {
+            flat.push((format!("{fit} [{c}]"), set.clone()));
+        }
+    }
+    if let Some((fit, ovr)) = fitted.sets.first() {
+        for (c, set) in ovr.classes.iter().zip(&ovr.sets) {
+            for s in &set.signatures {
+                let _ = writeln!(
+                    o,
+                    "<h3>{} — {} vs rest (fit {})</h3>\n<pre>{}</pre>",
+                    esc(s.signature.id.name()),
+                    esc(c),
+                    esc(fit),
+                    esc(&s.signature.formula())
+                );
+            }
+        }
+    }
+    search_table(&mut o, &flat);
+    explanations_section(
+        &mut o,
+        &fitted.explanations,
+        fitted.sets.first().map(|(f, _)| f.as_str()),
+    );
+    if !fitted.warnings.is_empty() {
+        o.push_str("<h3>Warnings</h3>\n");
+        let rows: Vec<Vec<String>> = fitted
+            .warnings
+            .iter()
+            .map(|w| vec![w.fit.clone(), w.signature.clone(), w.warning.to_string()])
+            .collect();
+        table(&mut o, &["fit", "signature", "warning"], &rows);
+    }
+    reproducibility(&mut o, r.lock, &name);
     o.push_str("</body></html>\n");
     o
 }

@@ -11,15 +11,18 @@ use crate::lock::Lock;
 use crate::observer::Observer;
 use crate::plan::Experiment;
 use crate::report::text_table;
-use crate::{cnn, evaluation, features, signatures};
+use crate::signatures::FitWarning;
+use crate::{cnn, evaluation, features, multiclass, signatures};
 
 /// What a finished run reports.
 #[derive(Debug)]
 pub struct RunSummary {
     /// The output folder.
     pub dir: PathBuf,
-    /// The evaluation.
-    pub evaluation: Evaluation,
+    /// The evaluation of a 0/1 outcome (`None` for a multi-class one).
+    pub evaluation: Option<Evaluation>,
+    /// The printed results table.
+    pub results: String,
     /// (column name, display name) of each signature.
     pub signatures: Vec<(String, String)>,
     /// Seconds per stage: check, features, cnn, fusion, evaluation.
@@ -34,7 +37,7 @@ impl RunSummary {
             self.timings.iter().map(|(s, t)| format!("{s} {t:.1} s")).collect();
         format!(
             "{}stages: {}\nreport: {}\n",
-            text_table(&self.evaluation),
+            self.results,
             timings.join(", "),
             self.dir.join("report.html").display()
         )
@@ -52,13 +55,29 @@ pub fn run_experiment(
 ) -> Result<RunSummary> {
     let start = Instant::now();
     let cohort = Cohort::load(experiment, lock)?;
-    // Every cross-validation of the fusion against each fit's training labels, before any work.
+    // Every cross-validation of the fusion against each fit's training labels (each class
+    // against the rest for a multi-class outcome), before any work.
+    let outcomes: Vec<(String, Option<u8>)> = match &cohort.classes {
+        None => vec![(String::new(), None)],
+        Some(c) => {
+            c.iter().enumerate().map(|(i, n)| (format!(", {n} vs rest"), Some(i as u8))).collect()
+        }
+    };
     for fit in &cohort.fits {
-        let labels: Vec<u8> = fit.train.iter().map(|&i| cohort.labels[i]).collect();
-        experiment.config.fusion.check_folds("fusion", &labels).map_err(|e| Error::Fusion {
-            context: format!("fit {} ({} training rows)", fit.name, labels.len()),
-            source: Box::new(e),
-        })?;
+        for (what, class) in &outcomes {
+            let labels: Vec<u8> = fit
+                .train
+                .iter()
+                .map(|&i| match class {
+                    None => cohort.labels[i],
+                    Some(c) => u8::from(cohort.labels[i] == *c),
+                })
+                .collect();
+            experiment.config.fusion.check_folds("fusion", &labels).map_err(|e| Error::Fusion {
+                context: format!("fit {} ({} training rows{what})", fit.name, labels.len()),
+                source: Box::new(e),
+            })?;
+        }
     }
     if let Some(w) = &cohort.warning {
         observer.note(&format!("warning: {w}"));
@@ -68,11 +87,14 @@ pub fn run_experiment(
     std::fs::create_dir_all(&cache).map_err(|e| Error::Write { path: cache.clone(), source: e })?;
     let mut timings = vec![("check".to_string(), start.elapsed().as_secs_f64())];
     let n_fits = cohort.fits.len();
+    let counts = match &cohort.classes {
+        None => format!("{} with label 1", cohort.positives()),
+        Some(_) => cohort.class_counts(),
+    };
     observer.note(&format!(
-        "{}: {} cases ({} with label 1), {n_fits} fit{}",
+        "{}: {} cases ({counts}), {n_fits} fit{}",
         experiment.name(),
         cohort.manifest.cases.len(),
-        cohort.positives(),
         if n_fits == 1 { "" } else { "s" }
     ));
 
@@ -91,28 +113,58 @@ pub fn run_experiment(
 
     let t = Instant::now();
     let deep = cnn.as_ref().map(|c| c.tables.as_slice());
+    if cohort.classes.is_some() {
+        let fitted = multiclass::fit(experiment, &cohort, radiomics.as_ref(), deep)?;
+        note_fits(observer, &fitted.dropped, &fitted.warnings);
+        timings.push(("fusion".into(), t.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let results = multiclass::run(experiment, &cohort, &fitted, &dir, observer)?;
+        timings.push(("evaluation".into(), t.elapsed().as_secs_f64()));
+        return Ok(RunSummary {
+            dir,
+            evaluation: None,
+            results,
+            signatures: fitted.signatures,
+            timings,
+        });
+    }
     let fitted = signatures::run(experiment, &cohort, radiomics.as_ref(), deep)?;
-    for (fit, dropped) in &fitted.dropped {
+    note_fits(observer, &fitted.dropped, &fitted.warnings);
+    timings.push(("fusion".into(), t.elapsed().as_secs_f64()));
+
+    let t = Instant::now();
+    let evaluation = evaluation::run(experiment, &cohort, &fitted, cnn.as_ref(), &dir, observer)?;
+    timings.push(("evaluation".into(), t.elapsed().as_secs_f64()));
+    Ok(RunSummary {
+        dir,
+        results: text_table(&evaluation),
+        evaluation: Some(evaluation),
+        signatures: fitted.signatures,
+        timings,
+    })
+}
+
+/// Logs the feature columns each fit left out and the fits' warnings.
+fn note_fits(
+    observer: &dyn Observer,
+    dropped: &std::collections::BTreeMap<String, Vec<String>>,
+    warnings: &[FitWarning],
+) {
+    for (fit, dropped) in dropped {
         observer.note(&format!(
             "fit {fit}: {} feature column(s) left out (undefined in a training row): {}",
             dropped.len(),
             dropped.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
         ));
     }
-    for w in fitted.warnings.iter().filter(|w| !w.is_inner()) {
+    for w in warnings.iter().filter(|w| !w.is_inner()) {
         observer.note(&format!("warning: fit {}: {}", w.fit, w.warning));
     }
-    let inner = fitted.warnings.iter().filter(|w| w.is_inner()).count();
+    let inner = warnings.iter().filter(|w| w.is_inner()).count();
     if inner > 0 {
         observer.note(&format!(
             "warning: {inner} stacking fold(s) fitted an intercept-only component (listed in \
              report.html)"
         ));
     }
-    timings.push(("fusion".into(), t.elapsed().as_secs_f64()));
-
-    let t = Instant::now();
-    let evaluation = evaluation::run(experiment, &cohort, &fitted, cnn.as_ref(), &dir, observer)?;
-    timings.push(("evaluation".into(), t.elapsed().as_secs_f64()));
-    Ok(RunSummary { dir, evaluation, signatures: fitted.signatures, timings })
 }

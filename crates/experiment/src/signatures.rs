@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::{Column, DataFrame};
-use radlsig_fusion::{PermutationSettings, SignatureId, SignatureSet, fit_signatures, sigmoid};
+use radlsig_fusion::{
+    FeatureBlocks, FittedSignature, PermutationSettings, SignatureId, SignatureSet, fit_signatures,
+    sigmoid,
+};
 
 use crate::cohort::Cohort;
 use crate::error::{Error, Result};
@@ -71,6 +74,57 @@ impl FitWarning {
     }
 }
 
+/// The feature blocks of fit `f` (every manifest row; the clinical encoding and the columns
+/// kept learnt on its training rows), recording the columns it left out in `dropped`.
+pub(crate) fn fit_blocks(
+    experiment: &Experiment,
+    cohort: &Cohort,
+    radiomics: Option<&RawTable>,
+    deep: Option<&[RawTable]>,
+    f: usize,
+    dropped: &mut BTreeMap<String, Vec<String>>,
+) -> Result<FeatureBlocks> {
+    let (m, fit) = (&cohort.manifest, &cohort.fits[f]);
+    let clinical = experiment
+        .config
+        .clinical
+        .as_ref()
+        .map(|c| clinical_table(m, &c.columns, &fit.train))
+        .transpose()?;
+    let mut left_out = Vec::new();
+    let blocks = blocks_for(
+        m,
+        radiomics,
+        deep.map(|d| &d[f]),
+        clinical.as_ref(),
+        &fit.train,
+        &mut left_out,
+    )?;
+    if !left_out.is_empty() {
+        dropped.insert(fit.name.clone(), left_out);
+    }
+    Ok(blocks)
+}
+
+/// The warnings of a fit's signatures, their names suffixed by `suffix` (`[class]` for a
+/// one-vs-rest set).
+pub(crate) fn fit_warnings(
+    fit: &str,
+    signatures: &[FittedSignature],
+    suffix: &str,
+) -> Vec<FitWarning> {
+    signatures
+        .iter()
+        .flat_map(|s| {
+            s.warnings.iter().map(move |w| FitWarning {
+                fit: fit.to_string(),
+                signature: format!("{}{suffix}", s.signature.id.name()),
+                warning: w.clone(),
+            })
+        })
+        .collect()
+}
+
 /// Fits the signatures of every fit on its training rows and predicts its rows.
 pub(crate) fn run(
     experiment: &Experiment,
@@ -92,23 +146,7 @@ pub(crate) fn run(
     };
     let ids: Vec<String> = m.cases.iter().map(|c| c.id.clone()).collect();
     for (f, fit) in cohort.fits.iter().enumerate() {
-        let clinical = config
-            .clinical
-            .as_ref()
-            .map(|c| clinical_table(m, &c.columns, &fit.train))
-            .transpose()?;
-        let mut dropped = Vec::new();
-        let blocks = blocks_for(
-            m,
-            radiomics,
-            deep.map(|d| &d[f]),
-            clinical.as_ref(),
-            &fit.train,
-            &mut dropped,
-        )?;
-        if !dropped.is_empty() {
-            dropped_all.insert(fit.name.clone(), dropped);
-        }
+        let blocks = fit_blocks(experiment, cohort, radiomics, deep, f, &mut dropped_all)?;
         let fusion = |what: &str| {
             let context = format!("{what} the signatures of fit {}", fit.name);
             move |e| Error::Fusion { context, source: Box::new(e) }
@@ -132,13 +170,7 @@ pub(crate) fn run(
                 });
             }
         }
-        for s in &set.signatures {
-            warnings.extend(s.warnings.iter().map(|w| FitWarning {
-                fit: fit.name.clone(),
-                signature: s.signature.id.name().to_string(),
-                warning: w.clone(),
-            }));
-        }
+        warnings.extend(fit_warnings(&fit.name, &set.signatures, ""));
         let (e, s) =
             explain_fit(fit, &set.signatures, &blocks, &ids, &cohort.labels, &permutation)?;
         explanations.extend(e);

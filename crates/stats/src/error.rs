@@ -20,7 +20,7 @@ pub enum Error {
     TooFewInClass {
         /// The number of folds asked for.
         folds: usize,
-        /// The class (0 or 1).
+        /// The class (0 or 1; `0..K` for a multi-class outcome).
         class: u8,
         /// Its number of rows.
         rows: usize,

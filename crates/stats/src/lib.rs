@@ -53,4 +53,4 @@ pub use error::{Error, Result};
 pub use link::{logistic, logit};
 pub use quantile::{median_sorted, quantile_type7, quantile_type7_sorted};
 pub use ranks::{has_ties, mid_ranks};
-pub use split::{fold_split, shuffle, stratified_folds, stratified_holdout};
+pub use split::{fold_split, shuffle, stratified_folds, stratified_folds_of, stratified_holdout};

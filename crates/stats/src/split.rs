@@ -53,23 +53,31 @@ where
     held_out
 }
 
-/// Stratified fold IDs (`0..k`) for 0/1 labels.
+/// Stratified fold IDs (`0..k`) for 0/1 labels: [`stratified_folds_of`] with classes 0, 1.
 ///
-/// The rows of each class are shuffled with [`shuffle`] (class 0 first, then class 1, with one
+/// Errors: [`Error::TooFewFolds`] for `k < 2`, [`Error::TooFewInClass`] when a class has fewer
+/// than `k` rows (some fold would miss it).
+pub fn stratified_folds(labels: &[u8], k: usize, seed: u64) -> Result<Vec<usize>> {
+    stratified_folds_of(labels, 2, k, seed)
+}
+
+/// Stratified fold IDs (`0..k`) for labels `0..classes`.
+///
+/// The rows of each class are shuffled with [`shuffle`] (class 0 first, then 1, 2, …, with one
 /// `ChaCha8Rng::seed_from_u64(seed)`) and dealt to folds in turn, the deal continuing from one
 /// class into the next. Each fold therefore gets ⌊n_c/k⌋ or ⌈n_c/k⌉ rows of class c and the
 /// fold sizes differ by at most one. Rows with other labels get fold 0 and draw nothing.
 ///
 /// Errors: [`Error::TooFewFolds`] for `k < 2`, [`Error::TooFewInClass`] when a class has fewer
 /// than `k` rows (some fold would miss it).
-pub fn stratified_folds(labels: &[u8], k: usize, seed: u64) -> Result<Vec<usize>> {
+pub fn stratified_folds_of(labels: &[u8], classes: u8, k: usize, seed: u64) -> Result<Vec<usize>> {
     if k < 2 {
         return Err(Error::TooFewFolds { folds: k });
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut fold = vec![0usize; labels.len()];
     let mut dealt = 0usize;
-    for class in [0u8, 1u8] {
+    for class in 0..classes {
         let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
         if rows.len() < k {
             return Err(Error::TooFewInClass { folds: k, class, rows: rows.len() });
