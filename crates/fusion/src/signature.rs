@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{
     DlSigConfig, EmptySelectionPolicy, FusionConfig, ModelConfig, PipelineConfig, SignatureId,
-    StackWeights, StepConfig,
+    StackWeights, StepConfig, SvmConfig,
 };
 use crate::data::{FeatureTable, TrainSet, check_labels};
 use crate::error::{Error, Result};
@@ -26,7 +26,9 @@ use crate::logistic::{LogisticFit, logistic_regression, sigmoid};
 use crate::pipeline::{
     EmptySelection, FittedPipeline, LogitTransform, PipelineFit, Transform, fit_pipeline_or_empty,
 };
-use crate::search::{SearchConfig, SearchSummary, describe, evaluate_candidates, fold_score};
+use crate::search::{
+    SearchConfig, SearchMetric, SearchSummary, describe, evaluate_candidates, fold_score,
+};
 
 /// Probabilities of a `dl_prob` column are clamped to `[1e−7, 1 − 1e−7]` before the logit (a
 /// float32 softmax saturates at about that distance from 0 and 1).
@@ -662,8 +664,16 @@ impl Fitter<'_> {
             let fold = &inner[f];
             let fit = steps_fitted[group_of[c] * search.folds + f].clone()?;
             let fitter = Fitter { config: self.config, train: self.train, labels: &fold.labels };
+            // Scored by AUC, an SVM candidate needs only its decision values (the ranking of
+            // any increasing Platt sigmoid): no Platt cross-validation per inner fold.
+            let model = match (&candidates[c].pipeline.model, search.metric) {
+                (ModelConfig::Svm(svm), SearchMetric::Auc) => {
+                    ModelConfig::Svm(SvmConfig { platt_folds: 0, ..svm.clone() })
+                }
+                (model, _) => model.clone(),
+            };
             let fitted = fitter
-                .finish_pipeline_signature(id, &candidates[c].pipeline.model, fit, &fold.train)
+                .finish_pipeline_signature(id, &model, fit, &fold.train)
                 .map_err(|e| e.to_string())?;
             let lp = fitted.signature.linear_predictor(&fold.test).map_err(|e| e.to_string())?;
             Ok(fold_score(search.metric, &lp, &fold.test_labels))

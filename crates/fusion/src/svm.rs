@@ -375,7 +375,10 @@ pub struct SvmSettings {
     pub c: f64,
     /// KKT tolerance (scikit-learn's `tol`, default 1e−3).
     pub tol: f64,
-    /// Folds of the out-of-fold decision values Platt's sigmoid is fitted on (≥ 2).
+    /// Folds of the out-of-fold decision values Platt's sigmoid is fitted on (≥ 2); 0 fits no
+    /// sigmoid (`A = −1, B = 0`: the log-odds are the decision values), which ranks rows as
+    /// any increasing sigmoid does — what a hyper-parameter search scored by AUC uses for its
+    /// candidates, as scikit-learn's AUC scorer uses `decision_function`.
     pub platt_folds: usize,
     /// Seed of those folds.
     pub seed: u64,
@@ -409,6 +412,10 @@ pub fn fit_svm(
         })
     };
     let mut full = model(x, labels)?;
+    if settings.platt_folds == 0 {
+        full.platt_a = -1.0;
+        return Ok(full);
+    }
     let folds = stratified_folds(labels, settings.platt_folds, settings.seed)?;
     let mut oof = vec![0.0; labels.len()];
     for f in 0..settings.platt_folds {
