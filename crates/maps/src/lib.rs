@@ -1,0 +1,19 @@
+//! Quantitative MRI maps fitted voxel by voxel, for radiomics on parametric maps (seed 004:
+//! response from IVIM-DWI parameters and their pre/post deltas).
+//!
+//! * [`adc`]: the apparent diffusion coefficient, log-linear and non-linear.
+//! * [`ivim`]: intravoxel incoherent motion (`S₀`, `f`, `D*`, `D`), segmented and full
+//!   bi-exponential.
+//!
+//! Each fit takes one voxel's signals and returns its parameters with the root mean square
+//! residual (the residual map). The fits are checked against closed-form synthetic phantoms
+//! (noiseless: exact; Rician noise at SNR 100: recovered within 1 %) in `tests/phantom.rs`.
+
+pub mod adc;
+mod error;
+pub mod ivim;
+mod lm;
+
+pub use adc::{AdcFit, adc_log_linear, adc_nonlinear};
+pub use error::{Error, Result};
+pub use ivim::{IvimFit, IvimMethod, IvimProtocol, ivim_full, ivim_segmented, ivim_voxels};
