@@ -20,6 +20,7 @@ mod demo;
 mod embed;
 mod evaluate;
 mod extract;
+mod fit_map;
 mod import;
 mod info;
 mod run;
@@ -42,6 +43,8 @@ enum Command {
     Extract(extract::Args),
     /// Generate a seeded synthetic cohort (NIfTI images, masks, manifest, planted ground truth).
     Synth(synth::Args),
+    /// Fit quantitative MRI maps (ADC, IVIM) voxel by voxel from one image per b-value.
+    FitMap(fit_map::Args),
     /// Import a public data set (MedMNIST 3D .npz) as NIfTI files and a manifest.
     Import(import::Args),
     /// Evaluate prediction scores: ROC/AUC with DeLong and bootstrap CIs, thresholds, calibration.
@@ -61,6 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(args) => info::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::FitMap(args) => fit_map::run(args),
         Command::Import(args) => import::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::TrainCnn(args) => train_cnn::run(args),

@@ -11,6 +11,23 @@ pub enum Error {
         /// What is missing.
         reason: String,
     },
+    /// A file of the series or the mask could not be read or written.
+    #[error("{path}: {source}")]
+    Volume {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: radlsig_volume::Error,
+    },
+    /// The images of a series do not fit together, or do not fit the mask.
+    #[error("{path}: {reason}")]
+    Series {
+        /// The file that does not fit.
+        path: std::path::PathBuf,
+        /// How.
+        reason: String,
+    },
 }
 
 /// Results of this crate.

@@ -1,0 +1,182 @@
+//! Maps of a whole series: one 3D image per b-value on one grid, fitted voxel by voxel on a
+//! mask (or everywhere), written as NIfTI/NRRD maps with the fit's residual map.
+//!
+//! Voxels outside the mask, and voxels whose signals cannot be fitted (background: a
+//! non-positive signal where the model takes its logarithm), are NaN in every map. The maps
+//! are written only after every voxel has been fitted, each atomically; a series whose images
+//! disagree (count, grid, non-finite values) fails before any fit, naming the file.
+
+use std::path::{Path, PathBuf};
+
+use ndarray::Array3;
+use radlsig_volume::{GeometryTolerance, Mask, PixelType, Volume, read_volume, write_volume};
+use rayon::prelude::*;
+
+use crate::adc::{adc_log_linear, adc_nonlinear, check_b_values};
+use crate::error::{Error, Result};
+use crate::ivim::{IvimMethod, IvimProtocol, ivim_voxels};
+
+/// A diffusion series: its images (one per b-value, one grid) and b-values.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// The images, in b-value order as given.
+    pub images: Vec<Volume>,
+    /// The b-values (s/mm²).
+    pub b_values: Vec<f64>,
+    /// The files, for messages.
+    pub paths: Vec<PathBuf>,
+}
+
+impl Series {
+    /// Reads one image per b-value and checks them: as many images as b-values, every image
+    /// on the first one's grid, every voxel finite.
+    pub fn read(paths: &[PathBuf], b_values: &[f64]) -> Result<Series> {
+        let first = paths.first().cloned().unwrap_or_default();
+        if paths.len() != b_values.len() {
+            return Err(Error::Series {
+                path: first,
+                reason: format!(
+                    "{} images for {} b-values (one image per b-value)",
+                    paths.len(),
+                    b_values.len()
+                ),
+            });
+        }
+        check_b_values(b_values, &first.display().to_string())?;
+        let mut images: Vec<Volume> = Vec::with_capacity(paths.len());
+        for path in paths {
+            let v =
+                read_volume(path).map_err(|source| Error::Volume { path: path.clone(), source })?;
+            let bad = v.count_non_finite();
+            if bad > 0 {
+                return Err(Error::Series {
+                    path: path.clone(),
+                    reason: format!("{bad} voxels are not finite"),
+                });
+            }
+            if let Some(g) = images.first() {
+                g.geometry().check_same_grid(v.geometry(), GeometryTolerance::default()).map_err(
+                    |reason| Error::Series {
+                        path: path.clone(),
+                        reason: format!("not on the grid of {}: {reason}", first.display()),
+                    },
+                )?;
+            }
+            images.push(v);
+        }
+        Ok(Series { images, b_values: b_values.to_vec(), paths: paths.to_vec() })
+    }
+
+    /// Checks that `mask` (read from `path`) lies on the series' grid.
+    pub fn check_mask(&self, mask: &Mask, path: &Path) -> Result<()> {
+        self.images[0]
+            .geometry()
+            .check_same_grid(mask.geometry(), GeometryTolerance::default())
+            .map_err(|reason| Error::Series {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "the mask is not on the grid of {}: {reason}",
+                    self.paths[0].display()
+                ),
+            })
+    }
+
+    /// The voxels to fit (x-fastest flat indices of the grid) and their signals, voxel-major.
+    fn signals(&self, mask: Option<&Mask>) -> (Vec<[usize; 3]>, Vec<f64>) {
+        let shape = self.images[0].data().dim();
+        let mut voxels = Vec::new();
+        for ((i, j, k), _) in self.images[0].data().indexed_iter() {
+            if mask.is_none_or(|m| m.data()[[i, j, k]]) {
+                voxels.push([i, j, k]);
+            }
+        }
+        debug_assert!(voxels.iter().all(|v| v[0] < shape.0));
+        let signals =
+            voxels.iter().flat_map(|&v| self.images.iter().map(move |im| im.data()[v])).collect();
+        (voxels, signals)
+    }
+}
+
+/// Which model a map fit uses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MapModel {
+    /// ADC, log-linear (`nonlinear = false`) or non-linear.
+    Adc {
+        /// Least squares of the signal rather than of its logarithm.
+        nonlinear: bool,
+    },
+    /// IVIM with the b-threshold of its segmented step.
+    Ivim {
+        /// Perfusion is neglected above this b-value.
+        threshold: f64,
+        /// Segmented or full.
+        method: IvimMethod,
+    },
+}
+
+/// The fitted maps, by name (`S0`, `ADC` or `f`, `Dstar`, `D`; then `rmse`).
+pub fn fit_maps(
+    series: &Series,
+    mask: Option<&Mask>,
+    model: MapModel,
+) -> Result<Vec<(String, Volume)>> {
+    let (voxels, signals) = series.signals(mask);
+    let n_b = series.b_values.len();
+    let b = &series.b_values;
+    let (names, values): (Vec<&str>, Vec<Option<Vec<f64>>>) = match model {
+        MapModel::Adc { nonlinear } => (
+            vec!["S0", "ADC", "rmse"],
+            signals
+                .par_chunks(n_b)
+                .map(|s| {
+                    let fit = if nonlinear { adc_nonlinear(b, s) } else { adc_log_linear(b, s) };
+                    fit.map(|f| vec![f.s0, f.adc, f.rmse])
+                })
+                .collect(),
+        ),
+        MapModel::Ivim { threshold, method } => {
+            let protocol = IvimProtocol::new(b, threshold, &series.paths[0].display().to_string())?;
+            (
+                vec!["S0", "f", "Dstar", "D", "rmse"],
+                ivim_voxels(&protocol, &signals, method)
+                    .into_iter()
+                    .map(|f| f.map(|f| vec![f.s0, f.f, f.d_star, f.d, f.rmse]))
+                    .collect(),
+            )
+        }
+    };
+    let template = &series.images[0];
+    let dim = template.data().dim();
+    names
+        .iter()
+        .enumerate()
+        .map(|(p, name)| {
+            let mut data = Array3::from_elem(dim, f64::NAN);
+            for (v, fit) in voxels.iter().zip(&values) {
+                if let Some(f) = fit {
+                    data[*v] = f[p];
+                }
+            }
+            let volume = template
+                .with_data(data, PixelType::Float32)
+                .map_err(|source| Error::Volume { path: series.paths[0].clone(), source })?;
+            Ok((name.to_string(), volume))
+        })
+        .collect()
+}
+
+/// Writes each map to `dir/NAME.nii.gz` (atomically, after all are built); returns the paths.
+pub fn write_maps(dir: &Path, maps: &[(String, Volume)]) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Volume {
+        path: dir.to_path_buf(),
+        source: radlsig_volume::Error::Io { path: dir.to_path_buf(), source: e },
+    })?;
+    maps.iter()
+        .map(|(name, v)| {
+            let path = dir.join(format!("{name}.nii.gz"));
+            write_volume(v, &path)
+                .map_err(|source| Error::Volume { path: path.clone(), source })?;
+            Ok(path)
+        })
+        .collect()
+}
