@@ -1,5 +1,6 @@
-//! `radlsig fit-map MODEL --b B… --out DIR IMAGE…`: quantitative maps of a diffusion series
-//! (one 3D image per b-value), fitted voxel by voxel on a mask or everywhere.
+//! `radlsig fit-map MODEL (--b B… | --flip A… --tr TR | --ti TI…) --out DIR IMAGE…`:
+//! quantitative maps of a series (one 3D image per b-value, flip angle or inversion time),
+//! fitted voxel by voxel on a mask or everywhere.
 
 use std::path::PathBuf;
 
@@ -18,6 +19,10 @@ enum Model {
     IvimSegmented,
     /// IVIM, all four parameters by least squares from the segmented fit.
     Ivim,
+    /// T1 by variable flip angle (DESPOT1 line, then least squares): M0, T1, rmse.
+    T1Vfa,
+    /// T1 by inversion recovery of magnitude images (polarity restored, RD-NLS).
+    T1Ir,
 }
 
 /// Flags of `radlsig fit-map`.
@@ -26,10 +31,22 @@ pub struct Args {
     /// The signal model.
     #[arg(value_enum)]
     model: Model,
-    /// The b-values (s/mm²), one per image, comma-separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    /// ADC/IVIM: the b-values (s/mm²), one per image, comma-separated.
+    #[arg(long, value_delimiter = ',')]
     b: Vec<f64>,
-    /// The images (NIfTI or NRRD), one per b-value, in the order of --b.
+    /// T1 VFA: the flip angles (degrees), one per image.
+    #[arg(long, value_delimiter = ',')]
+    flip: Vec<f64>,
+    /// T1 VFA: the repetition time (the unit of T1).
+    #[arg(long)]
+    tr: Option<f64>,
+    /// T1 inversion recovery: the inversion times, one per image.
+    #[arg(long, value_delimiter = ',')]
+    ti: Vec<f64>,
+    /// T1 inversion recovery: the T1 range searched, `MIN,MAX` (the unit of TI).
+    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [10.0, 5000.0])]
+    t1_range: Vec<f64>,
+    /// The images (NIfTI or NRRD), one per acquisition value, in the order of the values.
     #[arg(required = true)]
     images: Vec<PathBuf>,
     /// Fit only inside this mask (label map).
@@ -48,7 +65,19 @@ pub struct Args {
 
 /// Reads, fits and writes the maps.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let series = Series::read(&args.images, &args.b)?;
+    let (values, flag) = match args.model {
+        Model::Adc | Model::AdcNonlinear | Model::IvimSegmented | Model::Ivim => (&args.b, "--b"),
+        Model::T1Vfa => (&args.flip, "--flip"),
+        Model::T1Ir => (&args.ti, "--ti"),
+    };
+    let given = [("--b", &args.b), ("--flip", &args.flip), ("--ti", &args.ti)];
+    if values.is_empty() {
+        anyhow::bail!("fit-map {:?} takes its acquisition values from {flag}", args.model);
+    }
+    if let Some((other, _)) = given.iter().find(|(f, v)| *f != flag && !v.is_empty()) {
+        anyhow::bail!("fit-map {:?} takes {flag}, not {other}", args.model);
+    }
+    let series = Series::read(&args.images, values)?;
     let mask = match &args.mask {
         Some(path) => {
             let labels =
@@ -68,6 +97,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             MapModel::Ivim { threshold: args.threshold, method: IvimMethod::Segmented }
         }
         Model::Ivim => MapModel::Ivim { threshold: args.threshold, method: IvimMethod::Full },
+        Model::T1Vfa => MapModel::T1Vfa {
+            tr: args.tr.filter(|t| *t > 0.0).context("fit-map t1-vfa needs --tr > 0")?,
+        },
+        Model::T1Ir => {
+            MapModel::T1InversionRecovery { t1_min: args.t1_range[0], t1_max: args.t1_range[1] }
+        }
     };
     let maps = fit_maps(&series, mask.as_ref(), model)?;
     for path in write_maps(&args.out, &maps)? {

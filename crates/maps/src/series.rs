@@ -15,34 +15,39 @@ use rayon::prelude::*;
 use crate::adc::{adc_log_linear, adc_nonlinear, check_b_values};
 use crate::error::{Error, Result};
 use crate::ivim::{IvimMethod, IvimProtocol, ivim_voxels};
+use crate::t1::{T1Fit, t1_inversion_recovery, t1_vfa};
 
-/// A diffusion series: its images (one per b-value, one grid) and b-values.
+/// A series: its images (one grid) and the acquisition value of each (b-value, flip angle in
+/// degrees, or inversion time).
 #[derive(Debug, Clone)]
 pub struct Series {
-    /// The images, in b-value order as given.
+    /// The images, in the order given.
     pub images: Vec<Volume>,
-    /// The b-values (s/mm²).
-    pub b_values: Vec<f64>,
+    /// The b-value (s/mm²), flip angle (degrees) or inversion time of each image.
+    pub values: Vec<f64>,
     /// The files, for messages.
     pub paths: Vec<PathBuf>,
 }
 
 impl Series {
-    /// Reads one image per b-value and checks them: as many images as b-values, every image
-    /// on the first one's grid, every voxel finite.
-    pub fn read(paths: &[PathBuf], b_values: &[f64]) -> Result<Series> {
+    /// Reads one image per acquisition value and checks them: as many images as values, every
+    /// value finite, every image on the first one's grid, every voxel finite.
+    pub fn read(paths: &[PathBuf], values: &[f64]) -> Result<Series> {
         let first = paths.first().cloned().unwrap_or_default();
-        if paths.len() != b_values.len() {
+        if paths.len() != values.len() {
             return Err(Error::Series {
                 path: first,
                 reason: format!(
-                    "{} images for {} b-values (one image per b-value)",
+                    "{} images for {} acquisition values (one image per b-value, flip angle or \
+                     inversion time)",
                     paths.len(),
-                    b_values.len()
+                    values.len()
                 ),
             });
         }
-        check_b_values(b_values, &first.display().to_string())?;
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(Error::Series { path: first, reason: format!("acquisition value {v}") });
+        }
         let mut images: Vec<Volume> = Vec::with_capacity(paths.len());
         for path in paths {
             let v =
@@ -64,7 +69,7 @@ impl Series {
             }
             images.push(v);
         }
-        Ok(Series { images, b_values: b_values.to_vec(), paths: paths.to_vec() })
+        Ok(Series { images, values: values.to_vec(), paths: paths.to_vec() })
     }
 
     /// Checks that `mask` (read from `path`) lies on the series' grid.
@@ -112,17 +117,35 @@ pub enum MapModel {
         /// Segmented or full.
         method: IvimMethod,
     },
+    /// T1 by variable flip angle (the series' values are flip angles in degrees).
+    T1Vfa {
+        /// The repetition time.
+        tr: f64,
+    },
+    /// T1 by inversion recovery (the values are inversion times), searched in a range.
+    T1InversionRecovery {
+        /// The smallest T1 searched.
+        t1_min: f64,
+        /// The largest T1 searched.
+        t1_max: f64,
+    },
 }
 
-/// The fitted maps, by name (`S0`, `ADC` or `f`, `Dstar`, `D`; then `rmse`).
+/// The fitted maps, by name (`S0` and `ADC`; `S0`, `f`, `Dstar`, `D`; or `M0`, `T1`; then
+/// `rmse`).
 pub fn fit_maps(
     series: &Series,
     mask: Option<&Mask>,
     model: MapModel,
 ) -> Result<Vec<(String, Volume)>> {
     let (voxels, signals) = series.signals(mask);
-    let n_b = series.b_values.len();
-    let b = &series.b_values;
+    let n_b = series.values.len();
+    let b = &series.values;
+    let what = series.paths[0].display().to_string();
+    if matches!(model, MapModel::Adc { .. } | MapModel::Ivim { .. }) {
+        check_b_values(b, &what)?;
+    }
+    let t1 = |fit: Option<T1Fit>| fit.map(|f| vec![f.m0, f.t1, f.rmse]);
     let (names, values): (Vec<&str>, Vec<Option<Vec<f64>>>) = match model {
         MapModel::Adc { nonlinear } => (
             vec!["S0", "ADC", "rmse"],
@@ -135,7 +158,7 @@ pub fn fit_maps(
                 .collect(),
         ),
         MapModel::Ivim { threshold, method } => {
-            let protocol = IvimProtocol::new(b, threshold, &series.paths[0].display().to_string())?;
+            let protocol = IvimProtocol::new(b, threshold, &what)?;
             (
                 vec!["S0", "f", "Dstar", "D", "rmse"],
                 ivim_voxels(&protocol, &signals, method)
@@ -144,6 +167,17 @@ pub fn fit_maps(
                     .collect(),
             )
         }
+        MapModel::T1Vfa { tr } => (
+            vec!["M0", "T1", "rmse"],
+            signals.par_chunks(n_b).map(|s| t1(t1_vfa(b, s, tr))).collect(),
+        ),
+        MapModel::T1InversionRecovery { t1_min, t1_max } => (
+            vec!["M0", "T1", "rmse"],
+            signals
+                .par_chunks(n_b)
+                .map(|s| t1(t1_inversion_recovery(b, s, t1_min, t1_max)))
+                .collect(),
+        ),
     };
     let template = &series.images[0];
     let dim = template.data().dim();

@@ -61,3 +61,33 @@ fn ivim_is_recovered_at_snr_100() {
     let rmse = median(fits.iter().map(|f| f.rmse).collect());
     assert!(rmse > 5.0 && rmse < 10.0, "median RMS residual {rmse}");
 }
+
+#[test]
+fn t1_is_recovered_at_snr_100() {
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    let (m0, t1, tr): (f64, f64, f64) = (1500.0, 1100.0, 15.0);
+    let angles = [2.0f64, 5.0, 10.0, 15.0, 20.0];
+    let spgr = |a: f64| {
+        let (sa, ca) = a.to_radians().sin_cos();
+        let e = (-tr / t1).exp();
+        m0 * sa * (1.0 - e) / (1.0 - e * ca)
+    };
+    // SNR 100 relative to the brightest image.
+    let sigma = angles.iter().map(|&a| spgr(a)).fold(0.0, f64::max) / 100.0;
+    let mut vfa = Vec::new();
+    for _ in 0..4000 {
+        let s: Vec<f64> = angles.iter().map(|&a| rician(&mut rng, spgr(a), sigma)).collect();
+        vfa.push(radlsig_maps::t1_vfa(&angles, &s, tr).unwrap().t1);
+    }
+    within("VFA T1", median(vfa), t1, 0.01);
+    let ti = [50.0, 150.0, 400.0, 800.0, 1500.0, 3000.0];
+    let mut ir = Vec::new();
+    for _ in 0..4000 {
+        let s: Vec<f64> = ti
+            .iter()
+            .map(|t: &f64| rician(&mut rng, (m0 * (1.0 - 2.0 * (-t / t1).exp())).abs(), m0 / 100.0))
+            .collect();
+        ir.push(radlsig_maps::t1_inversion_recovery(&ti, &s, 10.0, 5000.0).unwrap().t1);
+    }
+    within("inversion-recovery T1", median(ir), t1, 0.01);
+}

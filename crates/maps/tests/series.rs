@@ -86,7 +86,7 @@ fn a_series_that_does_not_fit_together_is_rejected_naming_the_file() {
     let err = Series::read(&paths, &B).unwrap_err().to_string();
     assert!(err.contains("b1000.nii.gz") && err.contains("not on the grid of"), "{err}");
     let err = Series::read(&paths[..5], &B).unwrap_err().to_string();
-    assert!(err.contains("5 images for 6 b-values"), "{err}");
+    assert!(err.contains("5 images for 6 acquisition values"), "{err}");
     let series = Series::read(&paths[..5], &B[..5]).unwrap();
     let err =
         fit_maps(&series, None, MapModel::Ivim { threshold: 700.0, method: IvimMethod::Full })
