@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn noiseless_vfa_and_inversion_recovery_are_recovered() {
-        let (m0, t1, tr) = (1500.0, 1100.0, 15.0);
+        let (m0, t1, tr): (f64, f64, f64) = (1500.0, 1100.0, 15.0);
         let angles = [2.0, 5.0, 10.0, 15.0, 20.0];
         let s: Vec<f64> = angles
             .iter()
@@ -177,7 +177,7 @@ mod tests {
         // Imperfect inversion (b = −1.9 a), magnitude images.
         let ti = [50.0, 150.0, 400.0, 800.0, 1500.0, 3000.0];
         let s: Vec<f64> =
-            ti.iter().map(|t| (1000.0 - 1900.0 * (-t / 900.0f64).exp()).abs()).collect();
+            ti.iter().map(|t: &f64| (1000.0f64 - 1900.0 * (-t / 900.0f64).exp()).abs()).collect();
         let fit = t1_inversion_recovery(&ti, &s, 10.0, 5000.0).unwrap();
         assert!(((fit.t1 - 900.0) / 900.0).abs() < 1e-8, "{fit:?}");
         assert!(((fit.m0 - 1000.0) / 1000.0).abs() < 1e-8, "{fit:?}");
