@@ -104,8 +104,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             MapModel::T1InversionRecovery { t1_min: args.t1_range[0], t1_max: args.t1_range[1] }
         }
     };
-    let maps = fit_maps(&series, mask.as_ref(), model)?;
-    for path in write_maps(&args.out, &maps)? {
+    let fit = fit_maps(&series, mask.as_ref(), model)?;
+    if fit.unfitted > 0 {
+        eprintln!(
+            "warning: {} of {} voxels could not be fitted (a non-positive signal); they are 0 \
+             in the maps",
+            fit.unfitted,
+            fit.fitted + fit.unfitted
+        );
+    }
+    for path in write_maps(&args.out, &fit.maps)? {
         println!("{}", path.display());
     }
     Ok(())

@@ -21,5 +21,5 @@ pub mod t1;
 pub use adc::{AdcFit, adc_log_linear, adc_nonlinear};
 pub use error::{Error, Result};
 pub use ivim::{IvimFit, IvimMethod, IvimProtocol, ivim_full, ivim_segmented, ivim_voxels};
-pub use series::{MapModel, Series, fit_maps, write_maps};
+pub use series::{FittedMaps, MapModel, Series, fit_maps, write_maps};
 pub use t1::{T1Fit, t1_inversion_recovery, t1_vfa};

@@ -2,7 +2,9 @@
 //! mask (or everywhere), written as NIfTI/NRRD maps with the fit's residual map.
 //!
 //! Voxels outside the mask, and voxels whose signals cannot be fitted (background: a
-//! non-positive signal where the model takes its logarithm), are NaN in every map. The maps
+//! non-positive signal where the model takes its logarithm), are 0 in every map (as DIPY
+//! writes them; NaN would stop a radiomics extraction, which needs finite images), and
+//! [`FittedMaps::unfitted`] counts the voxels of the mask that could not be fitted. The maps
 //! are written only after every voxel has been fitted, each atomically; a series whose images
 //! disagree (count, grid, non-finite values) fails before any fit, naming the file.
 
@@ -131,13 +133,19 @@ pub enum MapModel {
     },
 }
 
-/// The fitted maps, by name (`S0` and `ADC`; `S0`, `f`, `Dstar`, `D`; or `M0`, `T1`; then
-/// `rmse`).
-pub fn fit_maps(
-    series: &Series,
-    mask: Option<&Mask>,
-    model: MapModel,
-) -> Result<Vec<(String, Volume)>> {
+/// The maps of a series.
+#[derive(Debug, Clone)]
+pub struct FittedMaps {
+    /// The maps by name (`S0` and `ADC`; `S0`, `f`, `Dstar`, `D`; or `M0`, `T1`; then `rmse`).
+    pub maps: Vec<(String, Volume)>,
+    /// Voxels fitted.
+    pub fitted: usize,
+    /// Voxels of the mask (of the image without one) that could not be fitted (0 in the maps).
+    pub unfitted: usize,
+}
+
+/// Fits every voxel of the mask (of the image without one) with `model` (module docs).
+pub fn fit_maps(series: &Series, mask: Option<&Mask>, model: MapModel) -> Result<FittedMaps> {
     let (voxels, signals) = series.signals(mask);
     let n_b = series.values.len();
     let b = &series.values;
@@ -181,11 +189,11 @@ pub fn fit_maps(
     };
     let template = &series.images[0];
     let dim = template.data().dim();
-    names
+    let maps = names
         .iter()
         .enumerate()
         .map(|(p, name)| {
-            let mut data = Array3::from_elem(dim, f64::NAN);
+            let mut data = Array3::zeros(dim);
             for (v, fit) in voxels.iter().zip(&values) {
                 if let Some(f) = fit {
                     data[*v] = f[p];
@@ -196,7 +204,9 @@ pub fn fit_maps(
                 .map_err(|source| Error::Volume { path: series.paths[0].clone(), source })?;
             Ok((name.to_string(), volume))
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    let fitted = values.iter().filter(|v| v.is_some()).count();
+    Ok(FittedMaps { maps, fitted, unfitted: values.len() - fitted })
 }
 
 /// Writes each map to `dir/NAME.nii.gz` (atomically, after all are built); returns the paths.
