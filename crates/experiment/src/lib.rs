@@ -20,6 +20,10 @@
 //!      `calibration.svg`), `report.html`, and [`Lock`] (`run.lock.toml`), from which a run is
 //!      replayed exactly.
 //!
+//! A multi-class outcome (`[cohort] classes`) takes stages 4 and 5 from `multiclass`:
+//! one-vs-rest signatures, Hand & Till and macro AUCs with bootstrap CIs, per-class DeLong CIs,
+//! paired bootstrap differences, and its own report.
+//!
 //! The features, CNN and embedding stages are cached in `runs/NAME/cache/` under a SHA-256 of
 //! everything they depend on (the bytes of the running executable and of the manifest and
 //! every image and mask, the settings, the training rows): a re-run of the same build skips
