@@ -559,30 +559,7 @@ pub(crate) fn html(r: &ReportInput<'_>) -> String {
     stack_table(&mut o, r.sets);
     search_table(&mut o, r.sets);
     explanations_section(&mut o, r.explanations, r.sets.first().map(|(f, _)| f.as_str()));
-    if !r.warnings.is_empty() {
-        o.push_str(
-            "<h3>Warnings</h3>\n<p>What the fits worked around. A selection that keeps no \
-             feature gives the intercept-only model (a constant score: AUC 0.5 on the rows that \
-             fit predicts); a stack component whose out-of-fold scores are constant gets \
-             weight 0. Set <code>fusion.on_empty_selection = \"error\"</code> to stop instead.\
-             </p>\n",
-        );
-        let rows: Vec<Vec<String>> = r
-            .warnings
-            .iter()
-            .map(|w| vec![w.fit.clone(), w.signature.clone(), w.warning.to_string()])
-            .collect();
-        table(&mut o, &["fit", "signature", "warning"], &rows);
-    }
-    if !r.dropped.is_empty() {
-        o.push_str(
-            "<p>Feature columns left out because a training row had no defined value:</p><ul>",
-        );
-        for (fit, d) in r.dropped {
-            let _ = write!(o, "<li>fit {}: {}</li>", esc(fit), esc(&d.join(", ")));
-        }
-        o.push_str("</ul>\n");
-    }
+    fit_notes(&mut o, r.warnings, r.dropped);
 
     // CNN.
     if !r.cnn_dirs.is_empty() {
@@ -780,16 +757,35 @@ pub(crate) fn multiclass_html(r: &MulticlassReportInput<'_>) -> String {
         &fitted.explanations,
         fitted.sets.first().map(|(f, _)| f.as_str()),
     );
-    if !fitted.warnings.is_empty() {
-        o.push_str("<h3>Warnings</h3>\n");
-        let rows: Vec<Vec<String>> = fitted
-            .warnings
-            .iter()
-            .map(|w| vec![w.fit.clone(), w.signature.clone(), w.warning.to_string()])
-            .collect();
-        table(&mut o, &["fit", "signature", "warning"], &rows);
-    }
+    fit_notes(&mut o, &fitted.warnings, &fitted.dropped);
     reproducibility(&mut o, r.lock, &name);
     o.push_str("</body></html>\n");
     o
+}
+
+/// What the fits worked around, and the feature columns they left out.
+fn fit_notes(o: &mut String, warnings: &[FitWarning], dropped: &BTreeMap<String, Vec<String>>) {
+    if !warnings.is_empty() {
+        o.push_str(
+            "<h3>Warnings</h3>\n<p>What the fits worked around. A selection that keeps no \
+             feature gives the intercept-only model (a constant score: AUC 0.5 on the rows that \
+             fit predicts); a stack component whose out-of-fold scores are constant gets \
+             weight 0. Set <code>fusion.on_empty_selection = \"error\"</code> to stop instead.\
+             </p>\n",
+        );
+        let rows: Vec<Vec<String>> = warnings
+            .iter()
+            .map(|w| vec![w.fit.clone(), w.signature.clone(), w.warning.to_string()])
+            .collect();
+        table(o, &["fit", "signature", "warning"], &rows);
+    }
+    if !dropped.is_empty() {
+        o.push_str(
+            "<p>Feature columns left out because a training row had no defined value:</p><ul>",
+        );
+        for (fit, d) in dropped {
+            let _ = write!(o, "<li>fit {}: {}</li>", esc(fit), esc(&d.join(", ")));
+        }
+        o.push_str("</ul>\n");
+    }
 }
