@@ -202,8 +202,8 @@ pub(crate) fn evaluate(
             if j == 0 {
                 keys = these;
                 labels = rows.iter().map(|r| usize::from(r.label)).collect();
-            } else if these != keys {
-                unreachable!("every signature predicts the same rows");
+            } else {
+                assert_eq!(these, keys, "every signature predicts the same rows");
             }
             matrices[j] = rows.iter().flat_map(|r| r.probabilities.iter().copied()).collect();
         }
