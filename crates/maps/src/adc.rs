@@ -10,7 +10,7 @@
 //! Units follow the b-values: with b in s/mm², ADC is in mm²/s (tissue ≈ 0.5–3 × 10⁻³).
 
 use crate::error::{Error, Result};
-use crate::lm::{Model, levenberg_marquardt};
+use crate::lm::{Model, least_squares_line, levenberg_marquardt};
 
 /// A fitted mono-exponential decay.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,20 +48,16 @@ fn rmse(b: &[f64], s: &[f64], f: impl Fn(f64) -> f64) -> f64 {
 }
 
 /// The log-linear ADC fit of signals `s` at b-values `b` (module docs). `None` when a signal is
-/// not positive (its logarithm is undefined: background, or noise at high b).
+/// not positive (its logarithm is undefined: background, or noise at high b) or the b-values
+/// are all the same.
 pub fn adc_log_linear(b: &[f64], s: &[f64]) -> Option<AdcFit> {
     debug_assert_eq!(b.len(), s.len());
     if s.iter().any(|&v| !(v > 0.0) || !v.is_finite()) {
         return None;
     }
-    let n = b.len() as f64;
-    let b_mean = b.iter().sum::<f64>() / n;
     let m: Vec<f64> = s.iter().map(|v| v.ln()).collect();
-    let m_mean = m.iter().sum::<f64>() / n;
-    let sxx: f64 = b.iter().map(|&x| (x - b_mean).powi(2)).sum();
-    let sxy: f64 = b.iter().zip(&m).map(|(&x, &y)| (x - b_mean) * (y - m_mean)).sum();
-    let adc = -sxy / sxx;
-    let s0 = (m_mean + adc * b_mean).exp();
+    let (ln_s0, slope) = least_squares_line(b, &m)?;
+    let (s0, adc) = (ln_s0.exp(), -slope);
     Some(AdcFit { s0, adc, rmse: rmse(b, s, |x| s0 * (-x * adc).exp()) })
 }
 

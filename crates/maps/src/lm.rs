@@ -7,6 +7,21 @@
 //! every step (a projected step). Stops when the relative decrease of `Φ` and the relative step
 //! are both below `1e-12`, or after 200 steps.
 
+/// The least-squares line `y ≈ a + b·x`: `b = Σ(x − x̄)(y − ȳ) / Σ(x − x̄)²`, `a = ȳ − b·x̄`,
+/// returned as `(a, b)`; `None` when every `x` is the same (no slope). The linear steps of the
+/// fits (log-linear ADC, the DESPOT1 line, inversion recovery at a given T1) share it.
+pub(crate) fn least_squares_line(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
+    debug_assert_eq!(x.len(), y.len());
+    let n = x.len() as f64;
+    let (xm, ym) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxx: f64 = x.iter().map(|v| (v - xm).powi(2)).sum();
+    if !(sxx > 0.0) {
+        return None;
+    }
+    let b = x.iter().zip(y).map(|(a, c)| (a - xm) * (c - ym)).sum::<f64>() / sxx;
+    Some((ym - b * xm, b))
+}
+
 /// The model: for measurement `i`, its value and its gradient in the parameters.
 pub(crate) trait Model<const P: usize> {
     /// `m(x_i; θ)` and `∂m/∂θ` at `θ`.
@@ -145,6 +160,10 @@ mod tests {
         let fit = levenberg_marquardt(&Line(&x), &y, [0.0, 0.0], [-10.0; 2], [10.0; 2]);
         assert!((fit.theta[0] - 1.0).abs() < 1e-9 && (fit.theta[1] - 2.0).abs() < 1e-9, "{fit:?}");
         assert!((fit.sse - 4.0).abs() < 1e-9);
+        // The closed-form line of the same points, and no line through one x.
+        let (a, b) = least_squares_line(&x, &y).unwrap();
+        assert!((a - 1.0).abs() < 1e-12 && (b - 2.0).abs() < 1e-12, "{a} {b}");
+        assert_eq!(least_squares_line(&[3.0, 3.0], &[1.0, 2.0]), None);
         // A bound that binds: the slope at its upper bound 1.5.
         let fit = levenberg_marquardt(&Line(&x), &y, [0.0, 0.0], [-10.0; 2], [10.0, 1.5]);
         assert_eq!(fit.theta[1], 1.5);

@@ -14,7 +14,7 @@
 //!
 //! Times (TR, TI, T1) share their unit (ms by convention); flip angles are in degrees.
 
-use crate::lm::{Model, levenberg_marquardt};
+use crate::lm::{Model, least_squares_line, levenberg_marquardt};
 
 /// A fitted T1.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,16 +60,11 @@ pub fn t1_vfa(flip_degrees: &[f64], s: &[f64], tr: f64) -> Option<T1Fit> {
     let x: Vec<f64> = alpha.iter().zip(s).map(|(a, s)| s / a.tan()).collect();
     let y: Vec<f64> = alpha.iter().zip(s).map(|(a, s)| s / a.sin()).collect();
     let n = x.len() as f64;
-    let (xm, ym) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxx: f64 = x.iter().map(|v| (v - xm).powi(2)).sum();
-    if !(sxx > 0.0) {
-        return None;
-    }
-    let e1 = x.iter().zip(&y).map(|(a, b)| (a - xm) * (b - ym)).sum::<f64>() / sxx;
+    let (intercept, e1) = least_squares_line(&x, &y)?;
     if !(e1 > 0.0 && e1 < 1.0) {
         return None;
     }
-    let m0 = (ym - e1 * xm) / (1.0 - e1);
+    let m0 = intercept / (1.0 - e1);
     let t1 = -tr / e1.ln();
     let fit = levenberg_marquardt(
         &Spgr { alpha: &alpha, tr },
@@ -84,15 +79,9 @@ pub fn t1_vfa(flip_degrees: &[f64], s: &[f64], tr: f64) -> Option<T1Fit> {
 /// For a given T1, the least-squares `(a, b)` of `y ≈ a + b·exp(−TI/T1)` and its residual.
 fn linear_ab(ti: &[f64], y: &[f64], t1: f64) -> (f64, f64, f64) {
     let x: Vec<f64> = ti.iter().map(|t| (-t / t1).exp()).collect();
-    let n = x.len() as f64;
-    let (xm, ym) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxx: f64 = x.iter().map(|v| (v - xm).powi(2)).sum();
-    let b = if sxx > 0.0 {
-        x.iter().zip(y).map(|(a, c)| (a - xm) * (c - ym)).sum::<f64>() / sxx
-    } else {
-        0.0
-    };
-    let a = ym - b * xm;
+    // Every exp(−TI/T1) equal (T1 far above the TIs): the best constant.
+    let (a, b) =
+        least_squares_line(&x, y).unwrap_or_else(|| (y.iter().sum::<f64>() / y.len() as f64, 0.0));
     let sse = x.iter().zip(y).map(|(xi, yi)| (yi - a - b * xi).powi(2)).sum();
     (a, b, sse)
 }
