@@ -1,8 +1,8 @@
 //! `radlsig fit-map`: a noiseless IVIM series on disk gives its parameters back; a mask on
 //! another grid is an error naming the mask, with nothing written.
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use ndarray::Array3;
 use radlsig_volume::{Geometry, PixelType, Volume, read_volume, write_volume};
@@ -12,6 +12,19 @@ const B: [f64; 6] = [0.0, 20.0, 80.0, 300.0, 600.0, 1000.0];
 fn write(path: &Path, data: Array3<f64>, spacing: f64) {
     let g = Geometry::new([3, 4, 5], [spacing, 1.0, 1.0]);
     write_volume(&Volume::new(data, g, PixelType::Float32).unwrap(), path).unwrap();
+}
+
+/// `radlsig fit-map MODEL --b B --mask MASK --out OUT IMAGES…` with this file's b-values.
+fn fit_map(model: &str, mask: &Path, out: &Path, images: &[PathBuf]) -> Output {
+    let b: Vec<String> = B.iter().map(|b| b.to_string()).collect();
+    Command::new(env!("CARGO_BIN_EXE_radlsig"))
+        .args(["fit-map", model, "--b", &b.join(","), "--mask"])
+        .arg(mask)
+        .arg("--out")
+        .arg(out)
+        .args(images)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -28,15 +41,7 @@ fn fit_map_writes_the_ivim_maps_of_a_series() {
     let mask = tmp.path().join("mask.nii.gz");
     write(&mask, Array3::from_shape_fn((5, 4, 3), |(z, _, _)| f64::from(u8::from(z > 1))), 1.0);
     let out = tmp.path().join("maps");
-    let b: Vec<String> = B.iter().map(|b| b.to_string()).collect();
-    let status = Command::new(env!("CARGO_BIN_EXE_radlsig"))
-        .args(["fit-map", "ivim", "--b", &b.join(","), "--mask"])
-        .arg(&mask)
-        .arg("--out")
-        .arg(&out)
-        .args(&images)
-        .output()
-        .unwrap();
+    let status = fit_map("ivim", &mask, &out, &images);
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let map = |n: &str| read_volume(out.join(format!("{n}.nii.gz"))).unwrap();
     for (name, want) in [("S0", s0), ("f", f), ("Dstar", ds), ("D", d)] {
@@ -53,14 +58,7 @@ fn fit_map_writes_the_ivim_maps_of_a_series() {
     // A mask on another grid: an error naming it, no output folder.
     write(&mask, Array3::from_elem((5, 4, 3), 1.0), 2.0);
     let out2 = tmp.path().join("maps2");
-    let status = Command::new(env!("CARGO_BIN_EXE_radlsig"))
-        .args(["fit-map", "adc", "--b", &b.join(","), "--mask"])
-        .arg(&mask)
-        .arg("--out")
-        .arg(&out2)
-        .args(&images)
-        .output()
-        .unwrap();
+    let status = fit_map("adc", &mask, &out2, &images);
     let err = String::from_utf8_lossy(&status.stderr);
     assert!(
         !status.status.success() && err.contains("mask.nii.gz") && err.contains("not on the grid"),
@@ -90,7 +88,6 @@ fn maps_of_two_time_points_give_delta_radiomics_from_the_manifest() {
             f64::from(u8::from((1..5).contains(&z) && (2..8).contains(&y) && (2..8).contains(&x)))
         }),
     );
-    let b: Vec<String> = B.iter().map(|b| b.to_string()).collect();
     let cases = [("a", 1.0e-3, 1.4e-3), ("b", 0.8e-3, 0.9e-3)];
     let mut rows = vec!["ID,label,Image:D_pre,Mask:D_pre,Image:D_post,Mask:D_post".to_string()];
     for (id, pre, post) in cases {
@@ -110,14 +107,7 @@ fn maps_of_two_time_points_give_delta_radiomics_from_the_manifest() {
                 })
                 .collect();
             let out = dir.join(format!("{id}_{when}_maps"));
-            let status = Command::new(env!("CARGO_BIN_EXE_radlsig"))
-                .args(["fit-map", "ivim", "--b", &b.join(","), "--mask"])
-                .arg(&mask)
-                .arg("--out")
-                .arg(&out)
-                .args(&images)
-                .output()
-                .unwrap();
+            let status = fit_map("ivim", &mask, &out, &images);
             assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
             cells.push(out.join("D.nii.gz").display().to_string());
             cells.push(mask.display().to_string());

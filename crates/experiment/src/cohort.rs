@@ -94,9 +94,7 @@ impl Cohort {
 
     /// The cases of each class, as `name n` (`0 n, 1 n` for a 0/1 outcome).
     pub fn class_counts(&self) -> String {
-        let names: Vec<String> =
-            self.classes.clone().unwrap_or_else(|| vec!["0".into(), "1".into()]);
-        names
+        crate::config::class_names(self.classes.as_deref())
             .iter()
             .enumerate()
             .map(|(c, name)| {

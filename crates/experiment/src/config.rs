@@ -94,6 +94,19 @@ pub struct ExperimentConfig {
 fn default_seed() -> u64 {
     1
 }
+impl CohortSection {
+    /// The outcome's class names in label order: `cohort.classes`, or `0`, `1` for a 0/1
+    /// outcome.
+    pub fn class_names(&self) -> Vec<String> {
+        class_names(self.classes.as_deref())
+    }
+}
+
+/// `classes`, or `0`, `1` for a 0/1 outcome.
+pub(crate) fn class_names(classes: Option<&[String]>) -> Vec<String> {
+    classes.map_or_else(|| vec!["0".into(), "1".into()], <[String]>::to_vec)
+}
+
 fn default_label() -> i64 {
     1
 }

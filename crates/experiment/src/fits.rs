@@ -30,8 +30,7 @@ pub fn plan_fits(
     early_stopping_split: Option<&str>,
 ) -> Result<Vec<Fit>> {
     let n = manifest.cases.len();
-    let class_names: Vec<String> =
-        config.cohort.classes.clone().unwrap_or_else(|| vec!["0".into(), "1".into()]);
+    let class_names = config.cohort.class_names();
     let classes = class_names.len() as u8;
     let mut fits = Vec::new();
     let single = |names: Vec<String>| -> Fit {

@@ -25,7 +25,7 @@ use radlsig_evaluate::{
     BootstrapConfig, Scores, bootstrap_multiclass, ci_auc_delong, csv_bytes, multiclass_auc,
     percentile_ci,
 };
-use radlsig_fusion::{OneVsRest, PermutationSettings, fit_one_vs_rest};
+use radlsig_fusion::{OneVsRest, fit_one_vs_rest};
 
 use crate::cohort::Cohort;
 use crate::error::{Error, Result};
@@ -34,7 +34,7 @@ use crate::lock::{Lock, resolved_config};
 use crate::observer::Observer;
 use crate::plan::Experiment;
 use crate::report::{MulticlassReportInput, multiclass_html};
-use crate::signatures::{FitWarning, column_name, fit_blocks, fit_warnings};
+use crate::signatures::{FitWarning, column_name, fit_blocks, fit_warnings, permutation_settings};
 use crate::tables::{RawTable, write_bytes, write_table};
 
 /// One predicted row: its class probabilities under one signature.
@@ -76,11 +76,7 @@ pub(crate) fn fit(
     let classes = cohort.classes.clone().expect("a multi-class cohort");
     let m = &cohort.manifest;
     let ids: Vec<String> = m.cases.iter().map(|c| c.id.clone()).collect();
-    let permutation = PermutationSettings {
-        repeats: config.evaluation.permutation_repeats,
-        conf_level: config.evaluation.conf_level,
-        seed: config.seed,
-    };
+    let permutation = permutation_settings(config);
     let mut out = ClassFitted {
         classes: classes.clone(),
         sets: Vec::new(),

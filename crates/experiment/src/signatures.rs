@@ -11,6 +11,7 @@ use radlsig_fusion::{
 };
 
 use crate::cohort::Cohort;
+use crate::config::ExperimentConfig;
 use crate::error::{Error, Result};
 use crate::explanations::{ExplanationRow, ShapRow, explain_fit};
 use crate::plan::Experiment;
@@ -125,6 +126,16 @@ pub(crate) fn fit_warnings(
         .collect()
 }
 
+/// The permutation importance of the explanations: `evaluation.permutation_repeats` at the
+/// evaluation's confidence level, with the experiment seed.
+pub(crate) fn permutation_settings(config: &ExperimentConfig) -> PermutationSettings {
+    PermutationSettings {
+        repeats: config.evaluation.permutation_repeats,
+        conf_level: config.evaluation.conf_level,
+        seed: config.seed,
+    }
+}
+
 /// Fits the signatures of every fit on its training rows and predicts its rows.
 pub(crate) fn run(
     experiment: &Experiment,
@@ -139,11 +150,7 @@ pub(crate) fn run(
     let mut dropped_all: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut warnings = Vec::new();
     let (mut explanations, mut shap) = (Vec::new(), Vec::new());
-    let permutation = PermutationSettings {
-        repeats: config.evaluation.permutation_repeats,
-        conf_level: config.evaluation.conf_level,
-        seed: config.seed,
-    };
+    let permutation = permutation_settings(config);
     let ids: Vec<String> = m.cases.iter().map(|c| c.id.clone()).collect();
     for (f, fit) in cohort.fits.iter().enumerate() {
         let blocks = fit_blocks(experiment, cohort, radiomics, deep, f, &mut dropped_all)?;
