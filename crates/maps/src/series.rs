@@ -88,16 +88,15 @@ impl Series {
             })
     }
 
-    /// The voxels to fit (x-fastest flat indices of the grid) and their signals, voxel-major.
+    /// The voxels to fit (`[z, y, x]` array indices, in array order) and their signals,
+    /// voxel-major.
     fn signals(&self, mask: Option<&Mask>) -> (Vec<[usize; 3]>, Vec<f64>) {
-        let shape = self.images[0].data().dim();
         let mut voxels = Vec::new();
         for ((i, j, k), _) in self.images[0].data().indexed_iter() {
             if mask.is_none_or(|m| m.data()[[i, j, k]]) {
                 voxels.push([i, j, k]);
             }
         }
-        debug_assert!(voxels.iter().all(|v| v[0] < shape.0));
         let signals =
             voxels.iter().flat_map(|&v| self.images.iter().map(move |im| im.data()[v])).collect();
         (voxels, signals)
